@@ -1,0 +1,260 @@
+"""Distilled equations: their data (`EquationSet`), their batched evaluation, printing and Parquet files.
+
+Each module's equation is a polynomial x[k+1] = sum_j c_j prod_i v_i[k]^p_ji over its variables v = (own
+value, library signals...), with one coefficient row per participant. The equation model gathers each
+session's row by participant index, so it runs as a handful of tensor operations per trial for all
+participants at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from spice_lib.rnn import BaseRNN, ParticipantScale
+from spice_lib.trials_io import read_table, write_table
+
+
+@dataclass
+class ModuleEquation:
+    """One module's equations: variables (own value first), powers (n_terms, n_variables) and
+    coefficients (n_participants, n_terms)."""
+
+    variables: list[str]
+    powers: np.ndarray
+    coefficients: np.ndarray
+
+    def __post_init__(self):
+        self.powers = np.asarray(self.powers, dtype=np.int64).reshape(-1, len(self.variables))
+        self.coefficients = np.asarray(self.coefficients, dtype=np.float64).reshape(-1, len(self.powers))
+
+    @property
+    def term_names(self) -> list[str]:
+        """pysindy-style names: '1', 'x[k]', 'x[k]^2', 'x[k] c_reward[k]'."""
+        names = []
+        for row in self.powers:
+            factors = [f"{v}[k]" + (f"^{p}" if p > 1 else "") for v, p in zip(self.variables, row) if p > 0]
+            names.append(" ".join(factors) if factors else "1")
+        return names
+
+    def coefficient(self, term: str, participant: int = 0) -> float:
+        """The coefficient of a term (by its printed name, e.g. '1' or 'c_reward[k]'); 0 if absent."""
+        names = self.term_names
+        return float(self.coefficients[participant, names.index(term)]) if term in names else 0.0
+
+    def value_at(self, participant: int = 0, **variables: float) -> float:
+        """The equation's next value for one participant at a point; unnamed variables are 0."""
+        point = np.array([[variables.get(name, 0.0) for name in self.variables]])
+        return float(self.evaluate(point, np.array([participant]))[0])
+
+    def evaluate(self, variables: np.ndarray, participant_index: np.ndarray) -> np.ndarray:
+        """Reference evaluation in numpy: variables (n, n_variables), participant_index (n,) -> (n,)."""
+        features = np.prod(variables[:, None, :] ** self.powers[None], axis=-1)
+        return (features * self.coefficients[participant_index]).sum(-1)
+
+
+@dataclass
+class EquationSet:
+    """Every distilled module's equations plus the betas, per participant (ids in index order)."""
+
+    modules: dict[str, ModuleEquation]
+    betas: dict[str, np.ndarray]
+    participant_ids: list[str]
+
+    def __post_init__(self):
+        self.betas = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in self.betas.items()}
+
+    @property
+    def n_participants(self) -> int:
+        return len(self.participant_ids)
+
+    def format(self, participant: int = 0, precision: int = 3) -> list[str]:
+        """The tutorial's printout for one participant index: one line per module, then the betas."""
+        lines = []
+        for name, equation in self.modules.items():
+            coefficients = equation.coefficients[participant]
+            terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
+            lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}"))
+        lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
+        return lines
+
+    def n_parameters(self, participant: int) -> int:
+        """Non-zero coefficients plus betas of one participant (for the equation model's BIC)."""
+        terms = sum(int(np.count_nonzero(e.coefficients[participant])) for e in self.modules.values())
+        return terms + len(self.betas)
+
+    def to_table(self) -> pd.DataFrame:
+        """Long table: participant, kind ('term' or 'beta'), module, term, coefficient (zeros included)."""
+        rows = []
+        for index, participant in enumerate(self.participant_ids):
+            for name, equation in self.modules.items():
+                for term, coefficient in zip(equation.term_names, equation.coefficients[index]):
+                    rows.append((participant, "term", name, term, float(coefficient)))
+            for name, values in self.betas.items():
+                rows.append((participant, "beta", name, "beta", float(values[index])))
+        table = pd.DataFrame(rows, columns=["participant", "kind", "module", "term", "coefficient"])
+        for column in ("participant", "kind", "module", "term"):
+            table[column] = table[column].astype("string")
+        return table
+
+    def structure(self) -> dict:
+        """What the table alone does not say: variables and powers of each module, participant order."""
+        return {
+            "participants": list(self.participant_ids),
+            "modules": {
+                name: {"variables": list(e.variables), "powers": e.powers.tolist()} for name, e in self.modules.items()
+            },
+            "betas": list(self.betas),
+        }
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, structure: dict) -> "EquationSet":
+        ids = list(structure["participants"])
+        position = {p: i for i, p in enumerate(ids)}
+        modules = {}
+        for name, spec in structure["modules"].items():
+            equation = ModuleEquation(spec["variables"], spec["powers"], np.zeros((len(ids), len(spec["powers"]))))
+            rows = table[(table["kind"] == "term") & (table["module"] == name)]
+            term_index = {t: j for j, t in enumerate(equation.term_names)}
+            for participant, term, coefficient in zip(rows["participant"], rows["term"], rows["coefficient"]):
+                equation.coefficients[position[participant], term_index[term]] = coefficient
+            modules[name] = equation
+        betas = {}
+        for name in structure["betas"]:
+            rows = table[(table["kind"] == "beta") & (table["module"] == name)]
+            values = np.zeros(len(ids))
+            values[[position[p] for p in rows["participant"]]] = rows["coefficient"].to_numpy()
+            betas[name] = values
+        return cls(modules, betas, ids)
+
+
+def write_equations(path, equations: EquationSet, provenance: dict) -> None:
+    """Save the equations table to Parquet; `provenance` (config, seed, versions, ...) joins the metadata."""
+    write_table(path, equations.to_table(), {"equations": equations.structure(), **provenance})
+
+
+def read_equations(path) -> tuple[EquationSet, dict]:
+    """Load an equations table written by `write_equations`: the EquationSet and the file's metadata."""
+    table, metadata = read_table(path)
+    if "equations" not in metadata:
+        raise ValueError(f"{path}: not an equations table (no 'equations' metadata)")
+    return EquationSet.from_table(table, metadata["equations"]), metadata
+
+
+class EquationModules(nn.Module):
+    """The equations of an EquationSet as torch parameters, evaluated batched over sessions.
+
+    Each module's coefficients are a (n_participants, n_terms) parameter; terms that distillation set to
+    zero stay zero (they are masked), so refitting can change the numbers but not the structure.
+    """
+
+    def __init__(self, equations: EquationSet):
+        super().__init__()
+        self.variables = {name: list(e.variables) for name, e in equations.modules.items()}
+        self.module_names = list(equations.modules)
+        self.coefficients = nn.ParameterDict()
+        for name, equation in equations.modules.items():
+            coefficients = torch.as_tensor(equation.coefficients, dtype=torch.float32)
+            self.coefficients[name] = nn.Parameter(coefficients)
+            self.register_buffer(f"powers_{name}", torch.as_tensor(equation.powers, dtype=torch.float32))
+            self.register_buffer(f"support_{name}", (coefficients != 0).float())
+        self.participant_ids = list(equations.participant_ids)
+
+    def evaluate(
+        self, module: str, value: torch.Tensor, signals: dict[str, torch.Tensor], participant_index: torch.Tensor
+    ) -> torch.Tensor:
+        """Next value of `module` for every session and arm: value (batch, n_actions), this trial's signals
+        by name, participant_index (batch,) -> (batch, n_actions)."""
+        try:
+            inputs = [value] + [signals[name] for name in self.variables[module][1:]]
+        except KeyError as missing:
+            raise KeyError(
+                f"equation of {module!r} needs signal {missing.args[0]!r}, which this trial did not record "
+                f"(record_signal must come before call_module)"
+            ) from None
+        variables = torch.stack([v.expand_as(value) for v in inputs], -1)
+        powers = getattr(self, f"powers_{module}")
+        coefficients = self.coefficients[module] * getattr(self, f"support_{module}")
+        features = torch.prod(variables.unsqueeze(-2) ** powers, dim=-1)
+        return (features * coefficients[participant_index].unsqueeze(1)).sum(-1)
+
+    def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
+        modules = {}
+        for name in self.module_names:
+            coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
+            powers = getattr(self, f"powers_{name}").long().cpu().numpy()
+            modules[name] = ModuleEquation(self.variables[name], powers, coefficients.numpy())
+        return EquationSet(modules, betas, self.participant_ids)
+
+
+class ParticipantOneHot(nn.Module):
+    """Stands in for the participant embedding in the equation model: participant index -> one-hot."""
+
+    def __init__(self, n_participants: int):
+        super().__init__()
+        self.n_participants = n_participants
+
+    def forward(self, participant_index: torch.Tensor) -> torch.Tensor:
+        return nn.functional.one_hot(participant_index.long(), self.n_participants).float()
+
+
+class ParticipantTable(nn.Module):
+    """Stands in for a beta in the equation model: one value per participant, read through the one-hot."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = nn.Parameter(torch.as_tensor(np.asarray(values), dtype=torch.float32).reshape(-1, 1))
+
+    def forward(self, one_hot: torch.Tensor) -> torch.Tensor:
+        return one_hot @ self.values
+
+
+def participant_betas(rnn: BaseRNN, n_participants: int) -> dict[str, np.ndarray]:
+    """Each beta of the RNN evaluated for every participant index, {name: (n_participants,)}."""
+    embedding = _embedding_module(rnn)
+    with torch.no_grad():
+        device = next(rnn.parameters()).device
+        index = torch.arange(n_participants, device=device)
+        codes = embedding(index) if embedding is not None else torch.zeros((n_participants, 0), device=device)
+        return {name: beta(codes).reshape(-1).double().cpu().numpy() for name, beta in rnn.betas.items()}
+
+
+def _embedding_module(rnn: BaseRNN) -> nn.Module | None:
+    embeddings = [(n, m) for n, m in rnn.named_children() if isinstance(m, (nn.Embedding, ParticipantOneHot))]
+    if len(embeddings) > 1:
+        raise ValueError(f"{type(rnn).__name__} has {len(embeddings)} embeddings; SPICE expects one per model")
+    return embeddings[0][1] if embeddings else None
+
+
+def equation_model(rnn: BaseRNN, equations: EquationSet) -> BaseRNN:
+    """The SPICE model: a copy of `rnn` in which every RNN module is replaced by its equations, the
+    participant embedding by a one-hot code and each beta by its per-participant value from `equations`.
+    Hard-coded equations (`submodules_eq`) are kept. Nothing of the RNN's weights is used any more."""
+    missing = [name for name in rnn.submodules_rnn if name not in equations.modules]
+    if missing:
+        raise ValueError(f"no equations for RNN module(s) {missing}; add them to SpiceConfig.rnn_modules")
+    if set(rnn.betas) != set(equations.betas):
+        raise ValueError(f"the model has betas {sorted(rnn.betas)} but the equations have {sorted(equations.betas)}")
+    model = copy.deepcopy(rnn)
+    model.equations = EquationModules(equations)
+    for name, child in list(model.named_children()):
+        if isinstance(child, nn.Embedding):
+            setattr(model, name, ParticipantOneHot(equations.n_participants))
+    for name in model.betas:
+        if not isinstance(model.betas[name], (ParticipantScale, ParticipantTable)):
+            raise TypeError(f"beta {name!r} was not made by setup_constant; cannot replace it by a table")
+        model.betas[name] = ParticipantTable(equations.betas[name])
+    device = next(rnn.parameters()).device
+    return model.to(device).eval()
+
+
+def model_equations(model: BaseRNN) -> EquationSet:
+    """The EquationSet of an equation model made by `equation_model` (after any refit)."""
+    n_participants = model.equations.coefficients[model.equations.module_names[0]].shape[0]
+    betas = participant_betas(model, n_participants)
+    return model.equations.to_equation_set(betas)

@@ -1,0 +1,320 @@
+"""`SpiceEstimator`: train the RNN, distil it into equations, predict, print, save and load.
+
+scikit-learn style (settings in `__init__`, learned state with a trailing underscore), with the tutorial's
+names kept: `rnn_agent`, `spice_agent`, `print_spice_model`, and `predict` returning both models'
+probabilities. Training and distillation are also separate steps (`train`, `distill`), as the workflow
+runs them as separate rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib.files import atomic_path
+from spice_lib.network_agent import AgentNetwork
+from spice_lib.refit import REFIT_CHOICES, refit_equation_model
+from spice_lib.rnn import BaseRNN
+from spice_lib.sindy import DistillationSettings, distill
+from spice_lib.spice_config import SpiceConfig
+from spice_lib.training import TrainingSettings, resolve_device, train
+
+MODEL_FILE_FORMAT = 1
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of what produced a result, for provenance."""
+    import pysindy
+
+    from spice_lib import __version__
+
+    versions = {
+        "spice_lib": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "pysindy": pysindy.__version__,
+    }
+    return {name: str(version) for name, version in versions.items()}  # torch's is a str subclass
+
+
+class SpiceEstimator:
+    """Fit SPICE to choice data.
+
+    rnn_class: a BaseRNN subclass, built as rnn_class(n_actions=..., n_participants=..., **rnn_kwargs).
+    spice_config: which modules to distil (`SpiceConfig`).
+    Training: Adam with `learning_rate` for `epochs` epochs on mini-batches of `batch_size` sessions (None:
+    all), `weight_decay`, gradient-norm clipping at `max_grad_norm`, optional `validation_split` with
+    `early_stopping_patience`, a progress line every `print_every` epochs, `n_threads` torch threads.
+    device: 'auto' (CUDA if available), 'cpu' or 'cuda'. seed: None draws one from torch's global generator,
+    so `torch.manual_seed` fixes the result; on the CPU the same seed and thread count give the same weights.
+    Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge` (see sindy.py), then
+    `refit` ('none', 'betas' or 'coefficients') of the equation model on the choices (see refit.py).
+    """
+
+    def __init__(
+        self,
+        rnn_class: type[BaseRNN],
+        spice_config: SpiceConfig,
+        n_actions: int = 2,
+        n_participants: int = 1,
+        learning_rate: float = 1e-2,
+        epochs: int = 128,
+        batch_size: int | None = None,
+        device: str = "auto",
+        seed: int | None = None,
+        weight_decay: float = 1e-3,
+        max_grad_norm: float | None = 1.0,
+        validation_split: float = 0.0,
+        early_stopping_patience: int | None = None,
+        print_every: int | None = None,
+        n_threads: int | None = None,
+        sindy_degree: int = 1,
+        sindy_threshold: float = 0.05,
+        sindy_ridge: float = 1e-4,
+        refit: str = "coefficients",
+        participant_ids: list[str] | None = None,
+        rnn_kwargs: dict | None = None,
+        verbose: bool = True,
+    ):
+        self.rnn_class = rnn_class
+        self.spice_config = spice_config
+        self.n_actions = n_actions
+        self.n_participants = n_participants
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.device = device
+        self.seed = seed
+        self.weight_decay = weight_decay
+        self.max_grad_norm = max_grad_norm
+        self.validation_split = validation_split
+        self.early_stopping_patience = early_stopping_patience
+        self.print_every = print_every
+        self.n_threads = n_threads
+        self.sindy_degree = sindy_degree
+        self.sindy_threshold = sindy_threshold
+        self.sindy_ridge = sindy_ridge
+        self.refit = refit
+        self.participant_ids = participant_ids
+        self.rnn_kwargs = rnn_kwargs
+        self.verbose = verbose
+
+    # -- settings --------------------------------------------------------------------------------------
+
+    _SETTINGS = (
+        "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
+        "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "refit", "participant_ids", "rnn_kwargs", "verbose",
+    )  # fmt: skip
+
+    def get_params(self) -> dict:
+        return {"rnn_class": self.rnn_class, "spice_config": self.spice_config} | {
+            name: getattr(self, name) for name in self._SETTINGS
+        }
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            print(message, flush=True)
+
+    def _participant_ids(self) -> list[str]:
+        ids = self.participant_ids or [str(i) for i in range(self.n_participants)]
+        if len(ids) != self.n_participants:
+            raise ValueError(f"{len(ids)} participant_ids for n_participants={self.n_participants}")
+        return [str(i) for i in ids]
+
+    def _new_rnn(self) -> BaseRNN:
+        return self.rnn_class(n_actions=self.n_actions, n_participants=self.n_participants, **(self.rnn_kwargs or {}))
+
+    def _check_data(self, xs, ys=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        xs = torch.as_tensor(xs, dtype=torch.float32)
+        if xs.ndim != 3 or xs.shape[-1] < 2 * self.n_actions + 1:
+            raise ValueError(f"xs must be (sessions, trials, >= {2 * self.n_actions + 1} features), got {tuple(xs.shape)}")
+        index = xs[:, 0, -1]
+        if len(index) and (index.min() < 0 or index.max() >= self.n_participants):
+            raise ValueError(
+                f"xs holds participant index {int(index.max())} but the estimator has "
+                f"n_participants={self.n_participants}"
+            )
+        if ys is not None:
+            ys = torch.as_tensor(ys, dtype=torch.float32)
+            if ys.shape != xs.shape[:2] + (self.n_actions,):
+                raise ValueError(f"ys must be {tuple(xs.shape[:2]) + (self.n_actions,)}, got {tuple(ys.shape)}")
+        return xs, ys
+
+    # -- fitting ---------------------------------------------------------------------------------------
+
+    def fit(self, xs, ys) -> "SpiceEstimator":
+        """Train the RNN on (xs, ys), then distil it into equations (and refit them) on the same data."""
+        return self.train(xs, ys).distill(xs, ys)
+
+    def train(self, xs, ys, log: Callable[[str], None] | None = None) -> "SpiceEstimator":
+        """Train a fresh RNN. Sets rnn_, history_, seed_, device_, participant_ids_."""
+        xs, ys = self._check_data(xs, ys)
+        self.seed_ = int(torch.randint(0, 2**31 - 1, (1,)).item()) if self.seed is None else int(self.seed)
+        self.device_ = resolve_device(self.device)
+        self.participant_ids_ = self._participant_ids()
+        settings = TrainingSettings(
+            epochs=self.epochs,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            weight_decay=self.weight_decay,
+            max_grad_norm=self.max_grad_norm,
+            validation_split=self.validation_split,
+            early_stopping_patience=self.early_stopping_patience,
+            print_every=self.print_every,
+        )
+        threads_before = torch.get_num_threads()
+        if self.n_threads:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            # A private random stream: the seed alone decides the weights, whatever ran before.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed_)
+                self.rnn_ = self._new_rnn().to(self.device_)
+                generator = torch.Generator().manual_seed(self.seed_)
+                self._log(f"Training the RNN on {self.device_} (seed {self.seed_})...")
+                self.history_ = train(
+                    self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log
+                )
+        finally:
+            torch.set_num_threads(threads_before)
+        self.equations_ = None
+        self.spice_model_ = None
+        return self
+
+    def distill(self, xs, ys=None) -> "SpiceEstimator":
+        """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
+        run over xs; then, unless refit='none', refit them on the choices ys. Sets equations_."""
+        self._check_fitted()
+        xs, ys = self._check_data(xs, ys)
+        if self.refit not in REFIT_CHOICES:
+            raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {self.refit!r}")
+        if self.refit != "none" and ys is None:
+            raise ValueError(f"refit={self.refit!r} needs the choices: call distill(xs, ys)")
+        settings = DistillationSettings(degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge)
+        self._log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
+        self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
+        if self.refit != "none":
+            refit_equation_model(self.spice_model_, xs, ys, self.refit, log=self._log)
+            self.equations_ = model_equations(self.spice_model_)
+        return self
+
+    def set_equations(self, equations: EquationSet) -> "SpiceEstimator":
+        """Use `equations` (e.g. read from an equations table) as the equation model."""
+        self._check_fitted()
+        if list(equations.participant_ids) != list(self.participant_ids_):
+            raise ValueError("the equations were fitted for other participants than this model's")
+        self.equations_ = equations
+        self.spice_model_ = equation_model(self.rnn_, equations)
+        return self
+
+    def _check_fitted(self) -> None:
+        if getattr(self, "rnn_", None) is None:
+            raise RuntimeError("this SpiceEstimator is not trained yet: call fit (or train) first")
+
+    # -- using the fitted models -----------------------------------------------------------------------
+
+    @property
+    def rnn_agent(self) -> AgentNetwork:
+        self._check_fitted()
+        return AgentNetwork(self.rnn_, self.n_actions)
+
+    @property
+    def spice_agent(self) -> AgentNetwork | None:
+        """The equation model as an agent (None before distillation)."""
+        self._check_fitted()
+        return None if self.spice_model_ is None else AgentNetwork(self.spice_model_, self.n_actions)
+
+    def predict(self, xs) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities of each next choice by the RNN and by the equation model (None before distillation),
+        each (sessions, trials, n_actions) aligned with ys."""
+        xs, _ = self._check_data(xs)
+        spice = self.spice_agent
+        return self.rnn_agent.predict(xs), (None if spice is None else spice.predict(xs))
+
+    def print_spice_model(self, participant_id=None, file=None) -> None:
+        """Print the equations of one participant (by id) or, with None, of every participant."""
+        if getattr(self, "equations_", None) is None:
+            raise RuntimeError("no equations yet: call fit (or distill) first")
+        ids = self.participant_ids_
+        if participant_id is not None and str(participant_id) not in ids:
+            raise KeyError(f"no participant {participant_id!r}; known: {ids[:10]}{'...' if len(ids) > 10 else ''}")
+        chosen = ids if participant_id is None else [str(participant_id)]
+        print("SPICE modules:", file=file or sys.stdout)
+        for pid in chosen:
+            if len(ids) > 1:
+                print(f"Participant {pid}:", file=file or sys.stdout)
+            for line in self.equations_.format(ids.index(pid)):
+                print(line, file=file or sys.stdout)
+
+    # -- files -----------------------------------------------------------------------------------------
+
+    def save(self, path) -> None:
+        """Write weights, settings, config, participant ids, history, equations and versions to `path`."""
+        self._check_fitted()
+        rnn_class = type(self.rnn_)
+        settings = {name: getattr(self, name) for name in self._SETTINGS}
+        equations = None
+        if self.equations_ is not None:
+            equations = {"structure": self.equations_.structure(), "table": self.equations_.to_table().to_dict("list")}
+        content = {
+            "format": MODEL_FILE_FORMAT,
+            "rnn_class": f"{rnn_class.__module__}:{rnn_class.__qualname__}",
+            "settings": settings,
+            "spice_config": self.spice_config.to_dict(),
+            "state_dict": {k: v.detach().cpu() for k, v in self.rnn_.state_dict().items()},
+            "participant_ids": list(self.participant_ids_),
+            "seed": self.seed_,
+            "history": self.history_.to_dict("list"),
+            "equations": equations,
+            "versions": package_versions(),
+        }
+        with atomic_path(path) as temporary:
+            torch.save(content, temporary)
+
+    @classmethod
+    def load(cls, path, rnn_class: type[BaseRNN] | None = None, device: str = "cpu") -> "SpiceEstimator":
+        """Rebuild a saved estimator. Pass `rnn_class` when the model class is not importable by name
+        (e.g. it was defined in a notebook)."""
+        content = torch.load(path, map_location="cpu", weights_only=True)
+        if content.get("format") != MODEL_FILE_FORMAT:
+            raise ValueError(f"{path}: not a SpiceEstimator file of format {MODEL_FILE_FORMAT}")
+        if rnn_class is None:
+            rnn_class = _import_class(content["rnn_class"], path)
+        estimator = cls(rnn_class, SpiceConfig.from_dict(content["spice_config"]), **content["settings"])
+        estimator.device_ = resolve_device(device)
+        estimator.seed_ = content["seed"]
+        estimator.participant_ids_ = list(content["participant_ids"])
+        estimator.history_ = pd.DataFrame(content["history"])
+        estimator.rnn_ = estimator._new_rnn()
+        estimator.rnn_.load_state_dict(content["state_dict"])
+        estimator.rnn_.to(estimator.device_).eval()
+        estimator.equations_ = estimator.spice_model_ = None
+        if content["equations"] is not None:
+            table = pd.DataFrame(content["equations"]["table"])
+            estimator.set_equations(EquationSet.from_table(table, content["equations"]["structure"]))
+        estimator.versions_ = content["versions"]
+        return estimator
+
+
+def _import_class(qualified: str, path) -> type:
+    module_name, _, name = qualified.partition(":")
+    try:
+        target = importlib.import_module(module_name)
+        for part in name.split("."):
+            target = getattr(target, part)
+        return target
+    except (ImportError, AttributeError):
+        raise ImportError(
+            f"{path} was saved from class {qualified}, which cannot be imported here; "
+            f"pass it as SpiceEstimator.load(path, rnn_class=YourClass)"
+        ) from None

@@ -1,0 +1,74 @@
+"""Maximum-likelihood refit of the equation model: SINDy chooses which terms an equation has, the choices
+decide their values.
+
+Distillation copies the RNN's modules, including where the RNN settled somewhere along a flat ridge of
+the likelihood (e.g. trading a learning rate against a forgetting rate). Refitting the surviving
+coefficients and the betas on the choices themselves, with the structure fixed, moves them to the maximum
+of the equation model's own likelihood. Terms that distillation set to zero stay zero.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+from spice_lib.rnn import BaseRNN
+from spice_lib.training import next_choice_nll
+
+REFIT_CHOICES = ("none", "betas", "coefficients")
+
+
+def refit_equation_model(
+    model: BaseRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    what: str = "coefficients",
+    max_iterations: int = 200,
+    log: Callable[[str], None] = print,
+) -> tuple[float, float]:
+    """Refit `model` (made by `equation_model`) in place by L-BFGS on the next-choice NLL of (xs, ys).
+
+    what: 'betas' refits the betas only; 'coefficients' refits the betas and every non-zero coefficient.
+    Returns the NLL per trial before and after. If the refit fails to improve, the model is left as it was.
+    """
+    if what not in REFIT_CHOICES[1:]:
+        raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {what!r}")
+    device = next(model.parameters()).device
+    xs, ys = xs.to(device), ys.to(device)
+    betas = [p for beta in model.betas.values() for p in beta.parameters()]
+    trainable = betas + (list(model.equations.parameters()) if what == "coefficients" else [])
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    for parameter in trainable:
+        parameter.requires_grad_(True)
+    before_state = {k: v.clone() for k, v in model.state_dict().items()}
+
+    def loss() -> torch.Tensor:
+        return next_choice_nll(model(xs, batch_first=True)[0], ys)
+
+    with torch.no_grad():
+        before = loss().item()
+    optimizer = torch.optim.LBFGS(
+        trainable, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-7, tolerance_change=1e-10,
+        history_size=20, line_search_fn="strong_wolfe",
+    )  # fmt: skip
+
+    def closure():
+        optimizer.zero_grad()
+        value = loss()
+        value.backward()
+        return value
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        after = loss().item()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    if not math.isfinite(after) or after > before:
+        model.load_state_dict(before_state)
+        log(f"Refit did not improve the equation model (NLL {before:.5f} -> {after:.5f}); kept the distilled values.")
+        return before, before
+    log(f"Refit of {what}: NLL per trial {before:.5f} -> {after:.5f}")
+    return before, after

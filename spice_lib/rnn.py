@@ -1,0 +1,263 @@
+"""`BaseRNN`: an RNN whose memory is a few named per-arm values, each updated by its own small module.
+
+A subclass (see the tutorial's `CustomRNN`) declares `init_values`, builds its modules in `__init__` with
+`setup_embedding`, `setup_constant` and `setup_module`, and writes `forward` as a loop over trials that calls
+`call_module` for every update and `record_signal` for every quantity SPICE should see. The same class then
+serves three purposes:
+
+- training: modules are small MLPs, recording is off and costs nothing;
+- recording: `recording()` collects, per module, the value before the update (`record_signal`), the value
+  after it (recorded by `call_module` itself) and the control signals, for distillation;
+- the equation model: once `equations` is set, `call_module` evaluates the distilled equation of a module
+  instead of its MLP, batched over sessions with each participant's own coefficients.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class SpiceModule(nn.Module):
+    """One mechanism: [own value, listed inputs..., participant embedding] -> next value (before activation).
+
+    A single tanh hidden layer: smooth, so that a low-degree polynomial can later stand in for it.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.hidden = nn.Linear(input_size, hidden_size)
+        self.output = nn.Linear(hidden_size, 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.output(torch.tanh(self.hidden(features)))[..., 0]
+
+
+class ParticipantScale(nn.Module):
+    """A positive per-participant constant (e.g. an inverse temperature), softplus of a linear readout of the
+    participant embedding. Returns (batch, 1) so that it scales (batch, n_actions) values."""
+
+    def __init__(self, embedding_size: int, initial_value: float = 1.0):
+        super().__init__()
+        self.readout = nn.Linear(embedding_size, 1) if embedding_size > 0 else None
+        if self.readout is not None:
+            nn.init.zeros_(self.readout.weight)
+        # softplus^-1(initial_value): every participant starts from the same scale.
+        self.offset = nn.Parameter(torch.tensor([float(np.log(np.expm1(initial_value)))]))
+
+    def forward(self, participant_embedding: torch.Tensor) -> torch.Tensor:
+        logit = self.offset.expand(participant_embedding.shape[0], 1)
+        if self.readout is not None:
+            logit = logit + self.readout(participant_embedding)
+        return nn.functional.softplus(logit)
+
+
+class Recording:
+    """What one or more forward passes showed SPICE, stacked per forward pass ("chunk").
+
+    signals[key]: (n_trials, batch, n_actions) values given to `record_signal` (the state *before* a
+    module's update, or a control signal); outputs[key]: the value a module produced (*after* the update,
+    for every arm, before the chosen/not-chosen mask); participant_index (batch,) and valid (n_trials,
+    batch) per chunk.
+    """
+
+    def __init__(self):
+        self.chunks: list[dict] = []
+
+    def start_chunk(self, participant_index: torch.Tensor, valid: torch.Tensor) -> None:
+        self.chunks.append(
+            {"participant_index": participant_index.cpu(), "valid": valid.cpu(), "signals": {}, "outputs": {}}
+        )
+
+    def _append(self, kind: str, key: str, value: torch.Tensor, shape) -> None:
+        value = torch.as_tensor(value).detach()
+        if value.ndim == 1:
+            value = value[:, None]
+        self.chunks[-1][kind].setdefault(key, []).append(value.expand(shape).cpu())
+
+    def stacked(self) -> dict[str, np.ndarray | dict[str, np.ndarray]]:
+        """All chunks joined along the batch axis: participant_index, valid, signals, outputs as numpy."""
+        if not self.chunks:
+            raise RuntimeError("nothing was recorded: run a forward pass inside `with rnn.recording():`")
+
+        def join(kind):
+            keys = self.chunks[0][kind]
+            return {k: torch.cat([torch.stack(c[kind][k]) for c in self.chunks], 1).numpy() for k in keys}
+
+        return {
+            "participant_index": torch.cat([c["participant_index"] for c in self.chunks]).numpy(),
+            "valid": torch.cat([c["valid"] for c in self.chunks], 1).numpy(),
+            "signals": join("signals"),
+            "outputs": join("outputs"),
+        }
+
+
+class BaseRNN(nn.Module):
+    """Base class of SPICE RNNs (see the module docstring and the tutorial).
+
+    n_actions: arms of the task; embedding_size: size of the participant embedding the subclass sets up;
+    hidden_size: hidden units of every module.
+    """
+
+    init_values: dict[str, float] = {}
+
+    def __init__(self, n_actions: int, embedding_size: int = 0, hidden_size: int = 8, **kwargs):
+        super().__init__()
+        self.n_actions = int(n_actions)
+        self.embedding_size = int(embedding_size)
+        self.hidden_size = int(hidden_size)
+        self.submodules_rnn = nn.ModuleDict()
+        self.submodules_eq: dict[str, Callable] = {}
+        self.betas = nn.ModuleDict()
+        self.state: dict[str, torch.Tensor] = {}
+        # Set on the equation model: EquationModules whose equations replace the RNN modules it names.
+        self.equations = None
+        self._recording: Recording | None = None
+        # This trial's signals by name, for equations to read their inputs (kept only on the equation model).
+        self._signals: dict[str, torch.Tensor] = {}
+        self._participant_index: torch.Tensor | None = None
+
+    # -- building blocks -------------------------------------------------------------------------------
+
+    def setup_embedding(self, num_embeddings: int, embedding_size: int) -> nn.Embedding:
+        """A participant embedding: one learned vector of `embedding_size` per participant index."""
+        return nn.Embedding(int(num_embeddings), int(embedding_size))
+
+    def setup_constant(self, embedding_size: int) -> ParticipantScale:
+        """A positive per-participant scale computed from the embedding (e.g. a beta)."""
+        return ParticipantScale(int(embedding_size))
+
+    def setup_module(self, input_size: int, hidden_size: int | None = None) -> SpiceModule:
+        """A module whose inputs are its listed inputs plus the embedding (`input_size`) and, always, its own
+        value (not counted in `input_size`)."""
+        return SpiceModule(int(input_size) + 1, int(hidden_size or self.hidden_size))
+
+    # -- the forward pass ------------------------------------------------------------------------------
+
+    def initial_state(self, batch_size: int, device=None) -> dict[str, torch.Tensor]:
+        return {
+            name: torch.full((batch_size, self.n_actions), float(value), device=device)
+            for name, value in self.init_values.items()
+        }
+
+    def get_state(self) -> dict[str, torch.Tensor]:
+        return dict(self.state)
+
+    def init_forward_pass(self, inputs: torch.Tensor, prev_state=None, batch_first: bool = False):
+        """Split inputs and set up the memory state and the logits.
+
+        inputs: (batch, time, features) if batch_first else (time, batch, features), in the DatasetRNN layout.
+        Returns ((actions, rewards, blocks, additional_inputs), (participant_ids, experiment_ids), logits,
+        timesteps): actions, rewards, logits are (time, batch, n_actions); participant_ids (batch, 1).
+        Padded trials come out with an all-zero action, so no module update is selected on them.
+        """
+        if batch_first:
+            inputs = inputs.transpose(0, 1)
+        n_actions = self.n_actions
+        n_time, batch = inputs.shape[:2]
+        raw_actions = inputs[..., :n_actions]
+        actions = raw_actions.clamp(min=0)
+        rewards = inputs[..., n_actions : 2 * n_actions]
+        additional_inputs = inputs[..., 2 * n_actions : -1]
+        blocks = inputs.new_zeros((n_time, batch, 0))
+        participant_ids = inputs[0, :, -1:].long()
+        experiment_ids = torch.zeros_like(participant_ids)
+        self._participant_index = participant_ids[:, 0]
+        self._signals = {}
+        self.state = dict(prev_state) if prev_state is not None else self.initial_state(batch, inputs.device)
+        if self._recording is not None:
+            self._recording.start_chunk(participant_ids[:, 0], raw_actions.sum(-1) == 1)
+        logits = inputs.new_zeros((n_time, batch, n_actions))
+        return (actions, rewards, blocks, additional_inputs), (participant_ids, experiment_ids), logits, range(n_time)
+
+    def post_forward_pass(self, logits: torch.Tensor, batch_first: bool = False) -> torch.Tensor:
+        return logits.transpose(0, 1) if batch_first else logits
+
+    def call_module(
+        self,
+        key_module: str,
+        key_state: str,
+        action: torch.Tensor | None = None,
+        inputs=None,
+        participant_embedding: torch.Tensor | None = None,
+        participant_index: torch.Tensor | None = None,
+        activation_rnn: Callable | None = None,
+    ) -> torch.Tensor:
+        """Next value of state `key_state` by module `key_module`, for the arms selected by `action`.
+
+        inputs: None, a (batch, n_actions) tensor or a tuple of them (stacked on a last axis). The module is
+        the distilled equation if there is one, else the hard-coded equation in `submodules_eq` (called as
+        f(value, inputs)), else the RNN module (followed by `activation_rnn`). Returns (batch, n_actions): the
+        next value where `action` is 1 and 0 elsewhere (all arms if action is None).
+        A distilled equation reads its inputs by name from this trial's `record_signal` calls, as the
+        equation was fitted on them; record every signal before the first `call_module` of the trial.
+        """
+        value = self.state[key_state]
+        inputs = _stack_inputs(inputs, value)
+        if self.equations is not None and key_module in self.equations.module_names:
+            index = self._participant_index if participant_index is None else participant_index.reshape(-1)
+            next_value = self.equations.evaluate(key_module, value, self._signals, index)
+        elif key_module in self.submodules_eq:
+            next_value = self.submodules_eq[key_module](value, inputs)
+        elif key_module in self.submodules_rnn:
+            features = [value.unsqueeze(-1), inputs]
+            if participant_embedding is not None:
+                features.append(participant_embedding.unsqueeze(1).expand(-1, self.n_actions, -1))
+            next_value = self.submodules_rnn[key_module](torch.cat(features, -1))
+            if activation_rnn is not None:
+                next_value = activation_rnn(next_value)
+        else:
+            raise KeyError(f"{type(self).__name__} has no module or equation named {key_module!r}")
+        if self._recording is not None:
+            self._recording._append("outputs", key_module, next_value, value.shape)
+        return next_value if action is None else next_value * action
+
+    def record_signal(self, key: str, value: torch.Tensor) -> None:
+        """Record a value for distillation: a module's state before its update, or a control signal.
+        Does nothing unless inside `with rnn.recording():`."""
+        if self.equations is not None:
+            self._signals[key] = value
+        if self._recording is not None:
+            batch = value.shape[0]
+            self._recording._append("signals", key, value, (batch, self.n_actions))
+
+    @contextmanager
+    def recording(self) -> Iterator[Recording]:
+        """Record every forward pass run inside the block (gradients off)."""
+        self._recording = Recording()
+        try:
+            with torch.no_grad():
+                yield self._recording
+        finally:
+            self._recording = None
+
+    @property
+    def is_recording(self) -> bool:
+        return self._recording is not None
+
+    def count_parameters(self) -> int:
+        """Number of trainable weights (for the RNN's BIC)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+def _stack_inputs(inputs, value: torch.Tensor) -> torch.Tensor:
+    """Inputs as (batch, n_actions, k): None -> k = 0; a tensor -> k = 1; a tuple -> stacked on a last axis."""
+    if inputs is None:
+        return value.new_zeros(value.shape + (0,))
+    if isinstance(inputs, (tuple, list)):
+        if len(inputs) == 0:
+            return value.new_zeros(value.shape + (0,))
+        return torch.stack([_per_arm(torch.as_tensor(i), value) for i in inputs], -1)
+    inputs = torch.as_tensor(inputs)
+    return inputs if inputs.ndim == value.ndim + 1 else _per_arm(inputs, value).unsqueeze(-1)
+
+
+def _per_arm(signal: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """A (batch,) or (batch, 1) signal broadcast over arms to value's (batch, n_actions)."""
+    if signal.ndim == 1:
+        signal = signal[:, None]
+    return signal.expand_as(value)

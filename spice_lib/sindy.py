@@ -1,0 +1,126 @@
+"""Distillation: every RNN module becomes a sparse polynomial equation per participant, fitted with pysindy.
+
+For each module, the trained RNN is run over the participant's own sessions (with its own embedding) while
+recording; the module's samples are (value before, control signals) -> value after, restricted to real
+trials and to the arms that `filter_setup` selects. A discrete-time SINDy model
+x[k+1] = Theta(x[k], u[k]) xi with a polynomial library is fitted to them by sequentially thresholded least
+squares (STLSQ).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pysindy as ps
+import torch
+
+from spice_lib.equations import EquationSet, ModuleEquation, participant_betas
+from spice_lib.rnn import BaseRNN
+from spice_lib.spice_config import SpiceConfig
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DistillationSettings:
+    """How equations are fitted.
+
+    degree: degree of the polynomial library.
+    threshold: STLSQ threshold: coefficients smaller than this (in the units of the module's value, which
+        are probabilities or reward units in [0, 1]) are set to zero.
+    ridge: STLSQ's ridge penalty (pysindy's `alpha`), relative to the number of samples.
+    """
+
+    degree: int = 2
+    threshold: float = 0.05
+    ridge: float = 1e-4
+
+
+@dataclass
+class ModuleSamples:
+    """One module's samples: variables (n, 1 + k) = (own value before, library signals), targets (n,) =
+    value after, participant (n,) index."""
+
+    variables: np.ndarray
+    targets: np.ndarray
+    participant: np.ndarray
+
+
+def record(rnn: BaseRNN, xs: torch.Tensor, batch_size: int = 1024) -> dict:
+    """Run `rnn` over sessions xs (batch first) while recording; returns `Recording.stacked()`."""
+    rnn.eval()
+    with rnn.recording() as recording:
+        for chunk in torch.as_tensor(xs).split(batch_size):
+            rnn(chunk.to(next(rnn.parameters()).device), batch_first=True)
+    return recording.stacked()
+
+
+def module_samples(recorded: dict, config: SpiceConfig, module: str) -> ModuleSamples:
+    """The samples of `module` from a recording, filtered as `config.filter_setup` says."""
+    signals, outputs = recorded["signals"], recorded["outputs"]
+    if module not in outputs:
+        raise KeyError(f"module {module!r} was never called during recording (is it called via call_module?)")
+    names = [module] + list(config.library_setup.get(module, []))
+    missing = [name for name in names if name not in signals]
+    if missing:
+        raise KeyError(f"signal(s) {missing} needed for {module!r} were not recorded with record_signal")
+    keep = np.broadcast_to(recorded["valid"][..., None], outputs[module].shape).copy()
+    if module in config.filter_setup:
+        signal, value, equal = config.filter_setup[module]
+        keep &= (signals[signal] == value) == equal
+    participant = np.broadcast_to(recorded["participant_index"][None, :, None], keep.shape)
+    return ModuleSamples(
+        variables=np.stack([signals[name][keep] for name in names], -1).astype(np.float64),
+        targets=outputs[module][keep].astype(np.float64),
+        participant=participant[keep],
+    )
+
+
+def fit_equation(variables: np.ndarray, targets: np.ndarray, names: list[str], settings: DistillationSettings):
+    """Fit one participant's equation; returns (coefficients (n_terms,), powers (n_terms, n_variables))."""
+    library = ps.PolynomialLibrary(degree=settings.degree)
+    optimizer = ps.STLSQ(threshold=settings.threshold, alpha=settings.ridge * len(targets))
+    model = ps.DiscreteSINDy(optimizer=optimizer, feature_library=library)
+    controls = variables[:, 1:] if variables.shape[1] > 1 else None
+    with warnings.catch_warnings():
+        # STLSQ warns when it thresholds every coefficient away; a zero equation is a valid answer here.
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(variables[:, :1], t=1, x_next=targets[:, None], u=controls, feature_names=names)
+    return np.asarray(model.coefficients())[0], np.asarray(model.feature_library.powers_)
+
+
+def distill(
+    rnn: BaseRNN,
+    config: SpiceConfig,
+    xs: torch.Tensor,
+    participant_ids: list[str],
+    settings: DistillationSettings | None = None,
+) -> EquationSet:
+    """Equations of every module in `config.rnn_modules` for every participant, plus the RNN's betas.
+
+    xs: the sessions to run the RNN over (batch first, DatasetRNN layout); each participant's equations
+    are fitted on that participant's own sessions.
+    """
+    settings = settings or DistillationSettings()
+    recorded = record(rnn, xs)
+    n_participants = len(participant_ids)
+    modules = {}
+    for module in config.rnn_modules:
+        samples = module_samples(recorded, config, module)
+        names = [module] + list(config.library_setup.get(module, []))
+        coefficient_rows, powers = [], None
+        for participant in range(n_participants):
+            mine = samples.participant == participant
+            if mine.sum() < 2:
+                raise ValueError(
+                    f"participant {participant_ids[participant]!r} has {int(mine.sum())} samples for module "
+                    f"{module!r}; each participant needs sessions in the data being distilled"
+                )
+            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings)
+            coefficient_rows.append(coefficients)
+        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows))
+        logger.info("distilled %s for %d participants", module, n_participants)
+    return EquationSet(modules, participant_betas(rnn, n_participants), list(participant_ids))
