@@ -106,9 +106,11 @@ class EquationSet:
         """What the table alone does not say: variables and powers of each module, participant order."""
         return {
             "participants": list(self.participant_ids),
-            "modules": {
-                name: {"variables": list(e.variables), "powers": e.powers.tolist()} for name, e in self.modules.items()
-            },
+            # A list, not a mapping: the metadata is written with sorted keys, and module order is kept.
+            "modules": [
+                {"name": name, "variables": list(e.variables), "powers": e.powers.tolist()}
+                for name, e in self.modules.items()
+            ],
             "betas": list(self.betas),
         }
 
@@ -117,7 +119,8 @@ class EquationSet:
         ids = list(structure["participants"])
         position = {p: i for i, p in enumerate(ids)}
         modules = {}
-        for name, spec in structure["modules"].items():
+        for spec in structure["modules"]:
+            name = spec["name"]
             equation = ModuleEquation(spec["variables"], spec["powers"], np.zeros((len(ids), len(spec["powers"]))))
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}

@@ -226,13 +226,13 @@ class SpiceEstimator:
     @property
     def rnn_agent(self) -> AgentNetwork:
         self._check_fitted()
-        return AgentNetwork(self.rnn_, self.n_actions)
+        return AgentNetwork(self.rnn_, self.n_actions, self.participant_ids_)
 
     @property
     def spice_agent(self) -> AgentNetwork | None:
         """The equation model as an agent (None before distillation)."""
         self._check_fitted()
-        return None if self.spice_model_ is None else AgentNetwork(self.spice_model_, self.n_actions)
+        return None if self.spice_model_ is None else AgentNetwork(self.spice_model_, self.n_actions, self.participant_ids_)
 
     def predict(self, xs) -> tuple[np.ndarray, np.ndarray | None]:
         """Probabilities of each next choice by the RNN and by the equation model (None before distillation),

@@ -16,9 +16,11 @@ class AgentNetwork(Agent):
     Before the first trial every arm has the same initial values, so the first choice is uniform.
     """
 
-    def __init__(self, model: BaseRNN, n_actions: int | None = None):
+    def __init__(self, model: BaseRNN, n_actions: int | None = None, participant_ids: list[str] | None = None):
         self.model = model.eval()
         self.n_actions = int(n_actions or model.n_actions)
+        # Who the participant indices stand for (create_dataset simulates every one of them).
+        self.participant_ids = list(participant_ids or ["0"])
         self._device = next(model.parameters()).device
         self._participant_index = np.zeros(0, dtype=np.int64)
         self._state: dict[str, torch.Tensor] = {}

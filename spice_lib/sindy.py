@@ -92,6 +92,30 @@ def fit_equation(variables: np.ndarray, targets: np.ndarray, names: list[str], s
     return np.asarray(model.coefficients())[0], np.asarray(model.feature_library.powers_)
 
 
+def distill_recording(
+    recorded: dict, config: SpiceConfig, participant_ids: list[str], settings: DistillationSettings
+) -> dict[str, ModuleEquation]:
+    """Equations of every module in `config.rnn_modules` for every participant, from a recording
+    (`Recording.stacked()`, or a hand-built dict of the same shape)."""
+    modules = {}
+    for module in config.rnn_modules:
+        samples = module_samples(recorded, config, module)
+        names = [module] + list(config.library_setup.get(module, []))
+        coefficient_rows, powers = [], None
+        for participant, participant_id in enumerate(participant_ids):
+            mine = samples.participant == participant
+            if mine.sum() < 2:
+                raise ValueError(
+                    f"participant {participant_id!r} has {int(mine.sum())} samples for module {module!r}; "
+                    f"each participant needs sessions in the data being distilled"
+                )
+            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings)
+            coefficient_rows.append(coefficients)
+        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows))
+        logger.info("distilled %s for %d participants", module, len(participant_ids))
+    return modules
+
+
 def distill(
     rnn: BaseRNN,
     config: SpiceConfig,
@@ -104,23 +128,5 @@ def distill(
     xs: the sessions to run the RNN over (batch first, DatasetRNN layout); each participant's equations
     are fitted on that participant's own sessions.
     """
-    settings = settings or DistillationSettings()
-    recorded = record(rnn, xs)
-    n_participants = len(participant_ids)
-    modules = {}
-    for module in config.rnn_modules:
-        samples = module_samples(recorded, config, module)
-        names = [module] + list(config.library_setup.get(module, []))
-        coefficient_rows, powers = [], None
-        for participant in range(n_participants):
-            mine = samples.participant == participant
-            if mine.sum() < 2:
-                raise ValueError(
-                    f"participant {participant_ids[participant]!r} has {int(mine.sum())} samples for module "
-                    f"{module!r}; each participant needs sessions in the data being distilled"
-                )
-            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings)
-            coefficient_rows.append(coefficients)
-        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows))
-        logger.info("distilled %s for %d participants", module, n_participants)
-    return EquationSet(modules, participant_betas(rnn, n_participants), list(participant_ids))
+    modules = distill_recording(record(rnn, xs), config, participant_ids, settings or DistillationSettings())
+    return EquationSet(modules, participant_betas(rnn, len(participant_ids)), list(participant_ids))

@@ -1,0 +1,221 @@
+"""Distillation into equations, the equation model and the equations table."""
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from tutorial_custom_rnn import CustomRNN, custom_config
+
+from spice_lib import (
+    WEINHARDT_2024_CONFIG,
+    AgentQ,
+    BanditsDrift,
+    SpiceConfig,
+    SpiceEstimator,
+    Weinhardt2024RNN,
+    create_dataset,
+    read_equations,
+    sample_population,
+    write_equations,
+)
+from spice_lib.equations import EquationSet, ModuleEquation
+from spice_lib.evaluation import choice_nll
+from spice_lib.sindy import DistillationSettings, distill_recording
+
+CONFIG = SpiceConfig(
+    rnn_modules=["x_value"],
+    control_parameters=["c_action", "c_reward"],
+    library_setup={"x_value": ["c_reward"]},
+    filter_setup={"x_value": ["c_action", 1, True]},
+)
+
+
+def hand_built_recording(seed=0, n_time=60, batch=40, n_actions=2):
+    """A recording made without any RNN: participant p's chosen arm follows
+    x[k+1] = c0[p] + c1[p] x[k] + c2[p] r[k]; unchosen arms do something else entirely."""
+    rng = np.random.default_rng(seed)
+    c0, c1, c2 = np.array([0.1, 0.0]), np.array([0.8, 0.6]), np.array([0.0, 0.35])
+    participant = np.arange(batch) % 2
+    before = rng.uniform(0, 1, (n_time, batch, n_actions))
+    # Continuous rewards: with 0/1 rewards r and r^2 are the same column and their weights not identifiable.
+    reward = rng.uniform(0, 1, (n_time, batch, n_actions))
+    action = np.eye(n_actions)[rng.integers(0, n_actions, (n_time, batch))]
+    p = participant[None, :, None]
+    chosen_next = c0[p] + c1[p] * before + c2[p] * reward
+    after = np.where(action == 1, chosen_next, 5.0 - before**2)  # unchosen samples must be filtered out
+    return {
+        "participant_index": participant,
+        "valid": np.ones((n_time, batch), bool),
+        "signals": {"x_value": before, "c_reward": reward, "c_action": action},
+        "outputs": {"x_value": after},
+    }
+
+
+def test_distillation_recovers_known_coefficients_from_a_recording():
+    equations = distill_recording(hand_built_recording(), CONFIG, ["a", "b"], DistillationSettings(degree=2))
+    equation = equations["x_value"]
+    assert equation.variables == ["x_value", "c_reward"]
+    expected = {"a": {"1": 0.1, "x_value[k]": 0.8}, "b": {"x_value[k]": 0.6, "c_reward[k]": 0.35}}
+    for index, participant in enumerate(["a", "b"]):
+        for term, coefficient in zip(equation.term_names, equation.coefficients[index]):
+            assert coefficient == pytest.approx(expected[participant].get(term, 0.0), abs=1e-6), (participant, term)
+
+
+def test_threshold_removes_small_terms_and_filter_can_exclude():
+    recording = hand_built_recording()
+    small = distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings(degree=1, threshold=0.4))
+    # 0.1 (a's constant) and 0.35 (b's reward weight) fall below 0.4 and are cut; the rest is refitted
+    assert small["x_value"].coefficient("1", 0) == 0 and small["x_value"].coefficient("c_reward[k]", 1) == 0
+    assert small["x_value"].coefficient("x_value[k]", 0) > 0.8
+    excluding = SpiceConfig(["x_value"], ["c_action", "c_reward"], {"x_value": ["c_reward"]}, {"x_value": ["c_action", 0, False]})
+    same = distill_recording(recording, excluding, ["a", "b"], DistillationSettings(degree=2))
+    np.testing.assert_allclose(same["x_value"].coefficients[0][:3], [0.1, 0.8, 0.0], atol=1e-6)
+
+
+def test_missing_signal_and_too_few_samples_are_clear_errors():
+    recording = hand_built_recording()
+    del recording["signals"]["c_reward"]
+    with pytest.raises(KeyError, match=r"\['c_reward'\] needed for 'x_value' were not recorded"):
+        distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings())
+    with pytest.raises(ValueError, match="participant 'c' has 0 samples"):
+        distill_recording(hand_built_recording(), CONFIG, ["a", "b", "c"], DistillationSettings())
+
+
+@pytest.fixture(scope="module")
+def population_fit():
+    """Three participants, RNN trained briefly, distilled without refit."""
+    population = sample_population(3, {"alpha_reward": (0.2, 0.6), "beta_reward": (2.0, 4.0)}, seed=1)
+    dataset, _, _ = create_dataset(population, BanditsDrift(0.2), n_trials=40, n_sessions=8, seed=1)
+    estimator = SpiceEstimator(
+        Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, epochs=25, seed=0, verbose=False,
+        refit="none", participant_ids=dataset.participant_ids,
+    )  # fmt: skip
+    return estimator.fit(dataset.xs, dataset.ys), dataset
+
+
+def reference_equation_model(equations: EquationSet, xs: np.ndarray) -> np.ndarray:
+    """A deliberately slow loop, one participant, session, trial and arm at a time, of the Weinhardt2024
+    equation model; returns the probabilities of each next choice."""
+    n_sessions, n_trials = xs.shape[:2]
+    probabilities = np.zeros((n_sessions, n_trials, 2))
+    m = equations.modules
+
+    def step(module, participant, **variables):
+        return m[module].value_at(participant, **variables)
+
+    for s in range(n_sessions):
+        p = int(xs[s, 0, -1])
+        lr, value, choice = [0.0, 0.0], [0.5, 0.5], [0.0, 0.0]
+        for t in range(n_trials):
+            chosen = int(np.argmax(xs[s, t, :2]))
+            reward = xs[s, t, 2:4]
+            new_lr, new_value, new_choice = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+            for arm in range(2):
+                if arm == chosen:
+                    rate = step("x_learning_rate_reward", p, x_learning_rate_reward=lr[arm], c_reward=reward[arm], c_value_reward=value[arm])
+                    new_lr[arm] = rate
+                    new_value[arm] = value[arm] + rate * (reward[arm] - value[arm])
+                    new_choice[arm] = step("x_value_choice_chosen", p, x_value_choice_chosen=choice[arm])
+                else:
+                    new_value[arm] = step("x_value_reward_not_chosen", p, x_value_reward_not_chosen=value[arm])
+                    new_choice[arm] = step("x_value_choice_not_chosen", p, x_value_choice_not_chosen=choice[arm])
+            lr, value, choice = new_lr, new_value, new_choice
+            logits = equations.betas["x_value_reward"][p] * np.array(value) + equations.betas["x_value_choice"][p] * np.array(choice)
+            probabilities[s, t] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    return probabilities
+
+
+def test_batched_equation_model_equals_a_slow_reference_loop(population_fit):
+    estimator, dataset = population_fit
+    _, batched = estimator.predict(dataset.xs)
+    slow = reference_equation_model(estimator.equations_, dataset.xs.numpy())
+    np.testing.assert_allclose(batched, slow, atol=2e-5)
+
+
+def test_equations_table_round_trips_into_identical_predictions(tmp_path, population_fit):
+    estimator, dataset = population_fit
+    path = tmp_path / "equations.parquet"
+    write_equations(path, estimator.equations_, {"seed": estimator.seed_, "versions": {"x": "1"}})
+    loaded, metadata = read_equations(path)
+    assert metadata["seed"] == estimator.seed_ and loaded.participant_ids == dataset.participant_ids
+    assert list(loaded.modules) == list(estimator.equations_.modules) and list(loaded.betas) == list(estimator.equations_.betas)
+    for name, equation in estimator.equations_.modules.items():
+        np.testing.assert_array_equal(loaded.modules[name].coefficients, equation.coefficients)
+    _, before = estimator.predict(dataset.xs)
+    estimator.set_equations(loaded)
+    _, after = estimator.predict(dataset.xs)
+    np.testing.assert_array_equal(after, before)
+    table = loaded.to_table()
+    assert set(table["kind"]) == {"term", "beta"} and table["participant"].nunique() == 3
+
+
+def test_print_spice_model_prints_the_tutorials_format(population_fit):
+    estimator, _ = population_fit
+    printed = io.StringIO()
+    estimator.print_spice_model(participant_id="1", file=printed)
+    lines = printed.getvalue().splitlines()
+    assert lines[0] == "SPICE modules:" and lines[1] == "Participant 1:"
+    assert lines[2].startswith("(x_learning_rate_reward)[k+1] = ")
+    assert lines[-2].startswith("beta(x_value_reward) = ") and lines[-1].startswith("beta(x_value_choice) = ")
+    equation = estimator.equations_.modules["x_value_reward_not_chosen"]
+    c, s = equation.coefficients[1][:2]
+    assert c != 0 and s != 0
+    assert lines[3] == f"(x_value_reward_not_chosen)[k+1] = {c:.3f} 1 + {s:.3f} x_value_reward_not_chosen[k]"
+    everyone = io.StringIO()
+    estimator.print_spice_model(file=everyone)
+    assert everyone.getvalue().count("Participant") == 3
+    with pytest.raises(KeyError, match="no participant 'zz'"):
+        estimator.print_spice_model("zz")
+
+
+def test_tutorial_custom_rnn_distils_and_refit_improves_the_likelihood(small_dataset):
+    estimator = SpiceEstimator(CustomRNN, custom_config, epochs=20, seed=0, verbose=False, refit="none")
+    estimator.fit(small_dataset.xs, small_dataset.ys)
+    assert set(estimator.equations_.modules) == set(custom_config.rnn_modules)
+    distilled = estimator.equations_
+    nll_distilled = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
+
+    estimator.refit = "coefficients"
+    estimator.distill(small_dataset.xs, small_dataset.ys)
+    nll_refit = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
+    assert nll_refit < nll_distilled
+    for name, equation in estimator.equations_.modules.items():
+        # the refit changes the numbers, not which terms exist
+        np.testing.assert_array_equal(equation.coefficients != 0, distilled.modules[name].coefficients != 0)
+    with pytest.raises(ValueError, match="needs the choices"):
+        estimator.distill(small_dataset.xs)
+
+
+def test_equation_model_needs_every_rnn_module():
+    from spice_lib.equations import equation_model
+
+    rnn = Weinhardt2024RNN(n_actions=2, n_participants=1)
+    only_one = EquationSet(
+        {"x_value_choice_chosen": ModuleEquation(["x_value_choice_chosen"], [[0], [1]], [[0.5, 0.0]])},
+        {"x_value_reward": [1.0], "x_value_choice": [1.0]},
+        ["0"],
+    )
+    with pytest.raises(ValueError, match="no equations for RNN module"):
+        equation_model(rnn, only_one)
+
+
+def test_spice_agent_steps_like_its_forward_pass(population_fit):
+    estimator, dataset = population_fit
+    agent = estimator.spice_agent
+    batched = agent.predict(dataset.xs)
+    stepped = super(type(agent), agent).predict(dataset.xs)
+    np.testing.assert_allclose(stepped, batched, atol=1e-6)
+    generated, _, _ = create_dataset(agent, BanditsDrift(0.2), n_trials=10, n_sessions=2, seed=0)
+    assert generated.xs.shape == (6, 10, 5)  # two sessions for each of the three participants
+
+
+def test_spice_model_is_close_to_the_truth_after_real_training():
+    """A short but real fit of the tutorial's agent: the equations predict as well as the truth."""
+    agent = AgentQ(alpha_reward=0.3, forget_rate=0.2, beta_choice=1.0, alpha_choice=1.0)
+    dataset, _, _ = create_dataset(agent, BanditsDrift(0.2), n_trials=100, n_sessions=60, seed=5)
+    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=150, seed=0, verbose=False)
+    estimator.fit(dataset.xs, dataset.ys)
+    true_nll = choice_nll(agent.predict(dataset.xs), dataset.ys)
+    assert choice_nll(estimator.predict(dataset.xs)[1], dataset.ys) < true_nll + 0.01
+    assert abs(estimator.equations_.betas["x_value_reward"][0] - 3.0) < 0.8
