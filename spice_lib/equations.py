@@ -1,7 +1,7 @@
 """Distilled equations: their data (`EquationSet`), their batched evaluation, printing and Parquet files.
 
-Each module's equation is a polynomial x[k+1] = sum_j c_j prod_i v_i[k]^p_ji over its variables v = (own
-value, library signals...), with one coefficient row per participant. The equation model gathers each
+Each module's equation is a polynomial in its variables (own value, library signals...), with one
+coefficient row per participant (see `ModuleEquation` for the exact form). The equation model gathers each
 session's row by participant index, so it runs as a handful of tensor operations per trial for all
 participants at once.
 """
@@ -9,6 +9,7 @@ participants at once.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,30 +23,54 @@ from spice_lib.trials_io import read_table, write_table
 
 @dataclass
 class ModuleEquation:
-    """One module's equations: variables (own value first), powers (n_terms, n_variables) and
-    coefficients (n_participants, n_terms)."""
+    """One module's equations, one coefficient row per participant p:
+
+        x[k+1] = center + sum_j coefficients[p, j] (x[k] - center)^powers[j, 0] prod_i>0 v_i[k]^powers[j, i]
+
+    variables: the module's own value x first, then its library signals v_i. center: the value x starts a
+    session from (its init value). SINDy fits and thresholds `coefficients` in this centred form, so that
+    "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
+    term. `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
+    """
 
     variables: list[str]
     powers: np.ndarray
     coefficients: np.ndarray
+    center: float = 0.0
 
     def __post_init__(self):
         self.powers = np.asarray(self.powers, dtype=np.int64).reshape(-1, len(self.variables))
         self.coefficients = np.asarray(self.coefficients, dtype=np.float64).reshape(-1, len(self.powers))
+        self.center = float(self.center)
 
     @property
     def term_names(self) -> list[str]:
-        """pysindy-style names: '1', 'x[k]', 'x[k]^2', 'x[k] c_reward[k]'."""
+        """pysindy-style names of the plain polynomial's terms: '1', 'x[k]', 'x[k]^2', 'x[k] c_reward[k]'."""
         names = []
         for row in self.powers:
             factors = [f"{v}[k]" + (f"^{p}" if p > 1 else "") for v, p in zip(self.variables, row) if p > 0]
             names.append(" ".join(factors) if factors else "1")
         return names
 
+    def expanded_coefficients(self) -> np.ndarray:
+        """(n_participants, n_terms): the equation as a plain polynomial in the variables (binomial expansion
+        of the centred own value; the powers of a full polynomial library are closed under it)."""
+        if self.center == 0.0:
+            return self.coefficients.copy()
+        index = {tuple(row): j for j, row in enumerate(self.powers)}
+        expansion = np.zeros((len(self.powers), len(self.powers)))  # centred term j -> plain term
+        for j, row in enumerate(self.powers):
+            for q in range(row[0] + 1):
+                plain = index[(q, *row[1:])]
+                expansion[j, plain] += math.comb(int(row[0]), q) * (-self.center) ** (row[0] - q)
+        expanded = self.coefficients @ expansion
+        expanded[:, index[(0,) * len(self.variables)]] += self.center
+        return expanded
+
     def coefficient(self, term: str, participant: int = 0) -> float:
-        """The coefficient of a term (by its printed name, e.g. '1' or 'c_reward[k]'); 0 if absent."""
+        """The printed coefficient of a term (by name, e.g. '1' or 'c_reward[k]'); 0 if absent."""
         names = self.term_names
-        return float(self.coefficients[participant, names.index(term)]) if term in names else 0.0
+        return float(self.expanded_coefficients()[participant, names.index(term)]) if term in names else 0.0
 
     def value_at(self, participant: int = 0, **variables: float) -> float:
         """The equation's next value for one participant at a point; unnamed variables are 0."""
@@ -54,8 +79,9 @@ class ModuleEquation:
 
     def evaluate(self, variables: np.ndarray, participant_index: np.ndarray) -> np.ndarray:
         """Reference evaluation in numpy: variables (n, n_variables), participant_index (n,) -> (n,)."""
-        features = np.prod(variables[:, None, :] ** self.powers[None], axis=-1)
-        return (features * self.coefficients[participant_index]).sum(-1)
+        centred = variables - np.eye(len(self.variables))[0] * self.center
+        features = np.prod(centred[:, None, :] ** self.powers[None], axis=-1)
+        return self.center + (features * self.coefficients[participant_index]).sum(-1)
 
 
 @dataclass
@@ -77,27 +103,32 @@ class EquationSet:
         """The tutorial's printout for one participant index: one line per module, then the betas."""
         lines = []
         for name, equation in self.modules.items():
-            coefficients = equation.coefficients[participant]
+            coefficients = equation.expanded_coefficients()[participant]
             terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
             lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}"))
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
         return lines
 
     def n_parameters(self, participant: int) -> int:
-        """Non-zero coefficients plus betas of one participant (for the equation model's BIC)."""
+        """Fitted non-zero coefficients plus betas of one participant (for the equation model's BIC)."""
         terms = sum(int(np.count_nonzero(e.coefficients[participant])) for e in self.modules.values())
         return terms + len(self.betas)
 
     def to_table(self) -> pd.DataFrame:
-        """Long table: participant, kind ('term' or 'beta'), module, term, coefficient (zeros included)."""
+        """Long table: participant, kind ('term' or 'beta'), module, term, coefficient (of the printed plain
+        polynomial) and centered_coefficient (as fitted, see ModuleEquation); zeros included."""
         rows = []
+        expanded = {name: equation.expanded_coefficients() for name, equation in self.modules.items()}
         for index, participant in enumerate(self.participant_ids):
             for name, equation in self.modules.items():
-                for term, coefficient in zip(equation.term_names, equation.coefficients[index]):
-                    rows.append((participant, "term", name, term, float(coefficient)))
+                for j, term in enumerate(equation.term_names):
+                    rows.append(
+                        (participant, "term", name, term, float(expanded[name][index, j]), float(equation.coefficients[index, j]))
+                    )
             for name, values in self.betas.items():
-                rows.append((participant, "beta", name, "beta", float(values[index])))
-        table = pd.DataFrame(rows, columns=["participant", "kind", "module", "term", "coefficient"])
+                rows.append((participant, "beta", name, "beta", float(values[index]), float(values[index])))
+        columns = ["participant", "kind", "module", "term", "coefficient", "centered_coefficient"]
+        table = pd.DataFrame(rows, columns=columns)
         for column in ("participant", "kind", "module", "term"):
             table[column] = table[column].astype("string")
         return table
@@ -108,7 +139,7 @@ class EquationSet:
             "participants": list(self.participant_ids),
             # A list, not a mapping: the metadata is written with sorted keys, and module order is kept.
             "modules": [
-                {"name": name, "variables": list(e.variables), "powers": e.powers.tolist()}
+                {"name": name, "variables": list(e.variables), "powers": e.powers.tolist(), "center": e.center}
                 for name, e in self.modules.items()
             ],
             "betas": list(self.betas),
@@ -121,10 +152,11 @@ class EquationSet:
         modules = {}
         for spec in structure["modules"]:
             name = spec["name"]
-            equation = ModuleEquation(spec["variables"], spec["powers"], np.zeros((len(ids), len(spec["powers"]))))
+            zeros = np.zeros((len(ids), len(spec["powers"])))
+            equation = ModuleEquation(spec["variables"], spec["powers"], zeros, spec.get("center", 0.0))
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}
-            for participant, term, coefficient in zip(rows["participant"], rows["term"], rows["coefficient"]):
+            for participant, term, coefficient in zip(rows["participant"], rows["term"], rows["centered_coefficient"]):
                 equation.coefficients[position[participant], term_index[term]] = coefficient
             modules[name] = equation
         betas = {}
@@ -166,6 +198,7 @@ class EquationModules(nn.Module):
             self.coefficients[name] = nn.Parameter(coefficients)
             self.register_buffer(f"powers_{name}", torch.as_tensor(equation.powers, dtype=torch.float32))
             self.register_buffer(f"support_{name}", (coefficients != 0).float())
+        self.centers = {name: e.center for name, e in equations.modules.items()}
         self.participant_ids = list(equations.participant_ids)
 
     def evaluate(
@@ -180,18 +213,20 @@ class EquationModules(nn.Module):
                 f"equation of {module!r} needs signal {missing.args[0]!r}, which this trial did not record "
                 f"(record_signal must come before call_module)"
             ) from None
+        center = self.centers[module]
+        inputs[0] = value - center
         variables = torch.stack([v.expand_as(value) for v in inputs], -1)
         powers = getattr(self, f"powers_{module}")
         coefficients = self.coefficients[module] * getattr(self, f"support_{module}")
         features = torch.prod(variables.unsqueeze(-2) ** powers, dim=-1)
-        return (features * coefficients[participant_index].unsqueeze(1)).sum(-1)
+        return center + (features * coefficients[participant_index].unsqueeze(1)).sum(-1)
 
     def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
         modules = {}
         for name in self.module_names:
             coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
             powers = getattr(self, f"powers_{name}").long().cpu().numpy()
-            modules[name] = ModuleEquation(self.variables[name], powers, coefficients.numpy())
+            modules[name] = ModuleEquation(self.variables[name], powers, coefficients.numpy(), self.centers[name])
         return EquationSet(modules, betas, self.participant_ids)
 
 

@@ -8,6 +8,7 @@ runs them as separate rules.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import platform
 import sys
@@ -56,7 +57,8 @@ class SpiceEstimator:
     `early_stopping_patience`, a progress line every `print_every` epochs, `n_threads` torch threads.
     device: 'auto' (CUDA if available), 'cpu' or 'cuda'. seed: None draws one from torch's global generator,
     so `torch.manual_seed` fixes the result; on the CPU the same seed and thread count give the same weights.
-    Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge` (see sindy.py), then
+    Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge`, own values measured
+    from their initial values (`sindy_center`; see sindy.py and equations.ModuleEquation), then
     `refit` ('none', 'betas' or 'coefficients') of the equation model on the choices (see refit.py).
     """
 
@@ -80,6 +82,7 @@ class SpiceEstimator:
         sindy_degree: int = 1,
         sindy_threshold: float = 0.05,
         sindy_ridge: float = 1e-4,
+        sindy_center: bool = True,
         refit: str = "coefficients",
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
@@ -103,6 +106,7 @@ class SpiceEstimator:
         self.sindy_degree = sindy_degree
         self.sindy_threshold = sindy_threshold
         self.sindy_ridge = sindy_ridge
+        self.sindy_center = sindy_center
         self.refit = refit
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
@@ -113,13 +117,33 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "refit", "participant_ids", "rnn_kwargs", "verbose",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
         return {"rnn_class": self.rnn_class, "spice_config": self.spice_config} | {
             name: getattr(self, name) for name in self._SETTINGS
         }
+
+    def set_params(self, **settings) -> "SpiceEstimator":
+        """Change settings (scikit-learn style), e.g. the distillation settings of a loaded model."""
+        for name, value in settings.items():
+            if name not in self._SETTINGS:
+                raise ValueError(f"SpiceEstimator has no setting {name!r}; settings: {list(self._SETTINGS)}")
+            setattr(self, name, value)
+        return self
+
+    @contextlib.contextmanager
+    def _threads(self):
+        """torch uses `n_threads` threads inside the block (the workflow passes its job's threads)."""
+        before = torch.get_num_threads()
+        if self.n_threads:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            yield
+        finally:
+            if self.n_threads:
+                torch.set_num_threads(before)
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -172,21 +196,15 @@ class SpiceEstimator:
             early_stopping_patience=self.early_stopping_patience,
             print_every=self.print_every,
         )
-        threads_before = torch.get_num_threads()
-        if self.n_threads:
-            torch.set_num_threads(int(self.n_threads))
-        try:
-            # A private random stream: the seed alone decides the weights, whatever ran before.
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed_)
-                self.rnn_ = self._new_rnn().to(self.device_)
-                generator = torch.Generator().manual_seed(self.seed_)
-                self._log(f"Training the RNN on {self.device_} (seed {self.seed_})...")
-                self.history_ = train(
-                    self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log
-                )
-        finally:
-            torch.set_num_threads(threads_before)
+        # A private random stream: the seed alone decides the weights, whatever ran before.
+        with self._threads(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed_)
+            self.rnn_ = self._new_rnn().to(self.device_)
+            generator = torch.Generator().manual_seed(self.seed_)
+            self._log(f"Training the RNN on {self.device_} (seed {self.seed_})...")
+            self.history_ = train(
+                self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log
+            )
         self.equations_ = None
         self.spice_model_ = None
         return self
@@ -200,12 +218,15 @@ class SpiceEstimator:
             raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {self.refit!r}")
         if self.refit != "none" and ys is None:
             raise ValueError(f"refit={self.refit!r} needs the choices: call distill(xs, ys)")
-        settings = DistillationSettings(degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge)
+        settings = DistillationSettings(
+            degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge, center=self.sindy_center
+        )
         self._log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
-        self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
-        if self.refit != "none":
-            refit_equation_model(self.spice_model_, xs, ys, self.refit, log=self._log)
-            self.equations_ = model_equations(self.spice_model_)
+        with self._threads():
+            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
+            if self.refit != "none":
+                refit_equation_model(self.spice_model_, xs, ys, self.refit, log=self._log)
+                self.equations_ = model_equations(self.spice_model_)
         return self
 
     def set_equations(self, equations: EquationSet) -> "SpiceEstimator":

@@ -8,6 +8,7 @@ import pandas as pd
 
 from spice_lib.agents import Agent
 from spice_lib.dataset import split_inputs
+from spice_lib.files import atomic_path
 
 AGENT_COLORS = {"groundtruth": "black", "rnn": "tab:orange", "spice": "tab:blue"}
 ARM_STYLES = ["-", "--", ":", "-."]
@@ -101,3 +102,99 @@ def plot_history(history: pd.DataFrame, reference_nll: float | None = None, titl
     ax.legend()
     fig.tight_layout()
     return fig, ax
+
+
+def _set_colors(names) -> dict[str, str]:
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {name: palette[i % len(palette)] for i, name in enumerate(dict.fromkeys(names))}
+
+
+def plot_scores(scores: pd.DataFrame):
+    """Held-out NLL per trial of each model for every parameter set (one dot per seed), and each model's
+    difference to the true agent. scores: columns parameter_set, seed, model, nll."""
+    sets = list(dict.fromkeys(scores["parameter_set"]))
+    models = [m for m in ("truth", "rnn", "spice") if m in set(scores["model"])]
+    colors = {"truth": AGENT_COLORS["groundtruth"], "rnn": AGENT_COLORS["rnn"], "spice": AGENT_COLORS["spice"]}
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4))
+    truth = scores[scores["model"] == "truth"].set_index(["parameter_set", "seed"])["nll"]
+    width = 0.8 / len(models)
+    for m, model in enumerate(models):
+        rows = scores[scores["model"] == model]
+        x = np.array([sets.index(s) for s in rows["parameter_set"]]) + (m - (len(models) - 1) / 2) * width
+        axs[0].scatter(x, rows["nll"], color=colors[model], label=model, s=25)
+        if model != "truth":
+            difference = rows["nll"].to_numpy() - truth.loc[list(zip(rows["parameter_set"], rows["seed"]))].to_numpy()
+            axs[1].scatter(x, difference, color=colors[model], label=model, s=25)
+    axs[1].axhline(0, color="black", linewidth=1)
+    for ax, label in zip(axs, ("held-out NLL per trial", "NLL - true agent's NLL")):
+        ax.set_xticks(range(len(sets)), sets, rotation=20, ha="right")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    fig.suptitle("How well each model predicts held-out choices (one dot per seed)")
+    fig.tight_layout()
+    return fig, axs
+
+
+def plot_equations(equations: pd.DataFrame):
+    """Every non-zero coefficient of every module across the grid: one panel per module, terms on the x
+    axis, one dot per participant and seed, coloured by parameter set. Betas get a panel of their own.
+    equations: the stacked equations tables (columns parameter_set, seed, participant, kind, module, term,
+    coefficient)."""
+    kept = equations[equations["coefficient"] != 0].copy()
+    kept.loc[kept["kind"] == "beta", "term"] = "beta(" + kept.loc[kept["kind"] == "beta", "module"] + ")"
+    kept.loc[kept["kind"] == "beta", "module"] = "betas"
+    modules = list(dict.fromkeys(kept["module"]))
+    colors = _set_colors(kept["parameter_set"])
+    columns = 3
+    rows = -(-len(modules) // columns)
+    fig, axs = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    jitter = np.random.default_rng(0)  # fixed: the same figure every time
+    for ax, module in zip(axs.ravel(), modules):
+        part = kept[kept["module"] == module]
+        terms = list(dict.fromkeys(part["term"]))
+        for name, group in part.groupby("parameter_set", sort=False):
+            x = np.array([terms.index(t) for t in group["term"]]) + jitter.uniform(-0.2, 0.2, len(group))
+            ax.scatter(x, group["coefficient"], s=12, alpha=0.7, color=colors[name], label=name)
+        ax.set_xticks(range(len(terms)), [t.replace(f"{module}[k]", "x[k]") for t in terms], rotation=20, ha="right", fontsize=8)
+        ax.axhline(0, color="grey", linewidth=0.5)
+        ax.set_title(module, fontsize=9)
+    for ax in axs.ravel()[len(modules):]:
+        ax.axis("off")
+    axs.ravel()[0].legend(fontsize=7)
+    fig.suptitle("Discovered equations across the grid (non-zero coefficients; x[k] is the module's own value)")
+    fig.tight_layout()
+    return fig, axs
+
+
+def plot_recovery(recovery: pd.DataFrame):
+    """Recovered against true parameter values, one panel per parameter, coloured by parameter set.
+    recovery: columns parameter_set, seed, participant, parameter, true, recovered."""
+    parameters = list(dict.fromkeys(recovery["parameter"]))
+    colors = _set_colors(recovery["parameter_set"])
+    columns = 3
+    rows = -(-len(parameters) // columns)
+    fig, axs = plt.subplots(rows, columns, figsize=(4 * columns, 3.6 * rows), squeeze=False)
+    for ax, parameter in zip(axs.ravel(), parameters):
+        part = recovery[recovery["parameter"] == parameter]
+        for name, group in part.groupby("parameter_set", sort=False):
+            ax.scatter(group["true"], group["recovered"], s=14, alpha=0.7, color=colors[name], label=name)
+        low = min(part["true"].min(), part["recovered"].min())
+        high = max(part["true"].max(), part["recovered"].max())
+        ax.plot([low, high], [low, high], color="black", linewidth=1)
+        correlation = part[["true", "recovered"]].corr().iloc[0, 1] if part["true"].nunique() > 1 else float("nan")
+        ax.set_title(f"{parameter}" + ("" if np.isnan(correlation) else f" (r = {correlation:.2f})"), fontsize=9)
+        ax.set_xlabel("true")
+        ax.set_ylabel("recovered from equations")
+    for ax in axs.ravel()[len(parameters):]:
+        ax.axis("off")
+    axs.ravel()[0].legend(fontsize=7)
+    fig.suptitle("Parameter recovery: AgentQ parameters read off the discovered equations")
+    fig.tight_layout()
+    return fig, axs
+
+
+def save_figure(fig, path, dpi: int = 110) -> None:
+    """Save a figure as PNG (atomically) and close it."""
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=dpi, format="png", bbox_inches="tight")
+    plt.close(fig)

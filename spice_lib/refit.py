@@ -50,20 +50,7 @@ def refit_equation_model(
 
     with torch.no_grad():
         before = loss().item()
-    optimizer = torch.optim.LBFGS(
-        trainable, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-7, tolerance_change=1e-10,
-        history_size=20, line_search_fn="strong_wolfe",
-    )  # fmt: skip
-
-    def closure():
-        optimizer.zero_grad()
-        value = loss()
-        value.backward()
-        return value
-
-    optimizer.step(closure)
-    with torch.no_grad():
-        after = loss().item()
+    after = _minimise(loss, trainable, max_iterations)
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     if not math.isfinite(after) or after > before:
@@ -72,3 +59,44 @@ def refit_equation_model(
         return before, before
     log(f"Refit of {what}: NLL per trial {before:.5f} -> {after:.5f}")
     return before, after
+
+
+def _minimise(loss: Callable[[], torch.Tensor], parameters: list[torch.Tensor], max_iterations: int) -> float:
+    """L-BFGS with a strong-Wolfe line search; if its line search runs into a region where the model's
+    values explode (an equation can leave the range its module was trained in), start again from the
+    distilled values with Adam, whose small steps stay near them. Returns the final loss (NaN on failure)."""
+    start = [p.detach().clone() for p in parameters]
+    optimizer = torch.optim.LBFGS(
+        parameters, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-7, tolerance_change=1e-9,
+        history_size=20, line_search_fn="strong_wolfe",
+    )  # fmt: skip
+
+    def closure():
+        optimizer.zero_grad()
+        value = loss()
+        if not torch.isfinite(value):
+            raise FloatingPointError("non-finite loss")
+        value.backward()
+        return value
+
+    try:
+        optimizer.step(closure)
+        with torch.no_grad():
+            value = loss().item()
+        if math.isfinite(value):
+            return value
+    except (FloatingPointError, RuntimeError):
+        pass
+    with torch.no_grad():
+        for parameter, value in zip(parameters, start):
+            parameter.copy_(value)
+    adam = torch.optim.Adam(parameters, lr=1e-2)
+    for _ in range(max_iterations):
+        adam.zero_grad()
+        value = loss()
+        if not torch.isfinite(value):
+            return math.nan
+        value.backward()
+        adam.step()
+    with torch.no_grad():
+        return loss().item()

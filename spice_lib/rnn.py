@@ -62,11 +62,12 @@ class Recording:
     signals[key]: (n_trials, batch, n_actions) values given to `record_signal` (the state *before* a
     module's update, or a control signal); outputs[key]: the value a module produced (*after* the update,
     for every arm, before the chosen/not-chosen mask); participant_index (batch,) and valid (n_trials,
-    batch) per chunk.
+    batch) per chunk; states: which memory state each module updated.
     """
 
     def __init__(self):
         self.chunks: list[dict] = []
+        self.states: dict[str, str] = {}  # module -> the memory state it updates
 
     def start_chunk(self, participant_index: torch.Tensor, valid: torch.Tensor) -> None:
         self.chunks.append(
@@ -89,6 +90,7 @@ class Recording:
             return {k: torch.cat([torch.stack(c[kind][k]) for c in self.chunks], 1).numpy() for k in keys}
 
         return {
+            "states": dict(self.states),
             "participant_index": torch.cat([c["participant_index"] for c in self.chunks]).numpy(),
             "valid": torch.cat([c["valid"] for c in self.chunks], 1).numpy(),
             "signals": join("signals"),
@@ -214,6 +216,7 @@ class BaseRNN(nn.Module):
             raise KeyError(f"{type(self).__name__} has no module or equation named {key_module!r}")
         if self._recording is not None:
             self._recording._append("outputs", key_module, next_value, value.shape)
+            self._recording.states[key_module] = key_state
         return next_value if action is None else next_value * action
 
     def record_signal(self, key: str, value: torch.Tensor) -> None:

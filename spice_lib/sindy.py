@@ -32,11 +32,14 @@ class DistillationSettings:
     threshold: STLSQ threshold: coefficients smaller than this (in the units of the module's value, which
         are probabilities or reward units in [0, 1]) are set to zero.
     ridge: STLSQ's ridge penalty (pysindy's `alpha`), relative to the number of samples.
+    center: measure each module's own value from its initial value (see ModuleEquation), so that decay back
+        to the starting value is the sparse form of a forgetting equation.
     """
 
-    degree: int = 2
+    degree: int = 1
     threshold: float = 0.05
     ridge: float = 1e-4
+    center: bool = True
 
 
 @dataclass
@@ -79,8 +82,14 @@ def module_samples(recorded: dict, config: SpiceConfig, module: str) -> ModuleSa
     )
 
 
-def fit_equation(variables: np.ndarray, targets: np.ndarray, names: list[str], settings: DistillationSettings):
-    """Fit one participant's equation; returns (coefficients (n_terms,), powers (n_terms, n_variables))."""
+def fit_equation(
+    variables: np.ndarray, targets: np.ndarray, names: list[str], settings: DistillationSettings, center: float = 0.0
+):
+    """Fit one participant's equation x[k+1] - center = Theta(x[k] - center, u[k]) xi; returns
+    (xi (n_terms,), powers (n_terms, n_variables))."""
+    variables = variables.copy()
+    variables[:, 0] -= center
+    targets = targets - center
     library = ps.PolynomialLibrary(degree=settings.degree)
     optimizer = ps.STLSQ(threshold=settings.threshold, alpha=settings.ridge * len(targets))
     model = ps.DiscreteSINDy(optimizer=optimizer, feature_library=library)
@@ -93,12 +102,18 @@ def fit_equation(variables: np.ndarray, targets: np.ndarray, names: list[str], s
 
 
 def distill_recording(
-    recorded: dict, config: SpiceConfig, participant_ids: list[str], settings: DistillationSettings
+    recorded: dict,
+    config: SpiceConfig,
+    participant_ids: list[str],
+    settings: DistillationSettings,
+    centers: dict[str, float] | None = None,
 ) -> dict[str, ModuleEquation]:
     """Equations of every module in `config.rnn_modules` for every participant, from a recording
-    (`Recording.stacked()`, or a hand-built dict of the same shape)."""
+    (`Recording.stacked()`, or a hand-built dict of the same shape). centers: each module's initial value
+    (used when settings.center)."""
     modules = {}
     for module in config.rnn_modules:
+        center = (centers or {}).get(module, 0.0) if settings.center else 0.0
         samples = module_samples(recorded, config, module)
         names = [module] + list(config.library_setup.get(module, []))
         coefficient_rows, powers = [], None
@@ -109,9 +124,9 @@ def distill_recording(
                     f"participant {participant_id!r} has {int(mine.sum())} samples for module {module!r}; "
                     f"each participant needs sessions in the data being distilled"
                 )
-            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings)
+            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center)
             coefficient_rows.append(coefficients)
-        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows))
+        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center)
         logger.info("distilled %s for %d participants", module, len(participant_ids))
     return modules
 
@@ -128,5 +143,7 @@ def distill(
     xs: the sessions to run the RNN over (batch first, DatasetRNN layout); each participant's equations
     are fitted on that participant's own sessions.
     """
-    modules = distill_recording(record(rnn, xs), config, participant_ids, settings or DistillationSettings())
+    recorded = record(rnn, xs)
+    centers = {module: float(rnn.init_values.get(state, 0.0)) for module, state in recorded["states"].items()}
+    modules = distill_recording(recorded, config, participant_ids, settings or DistillationSettings(), centers)
     return EquationSet(modules, participant_betas(rnn, len(participant_ids)), list(participant_ids))

@@ -62,6 +62,30 @@ def test_distillation_recovers_known_coefficients_from_a_recording():
             assert coefficient == pytest.approx(expected[participant].get(term, 0.0), abs=1e-6), (participant, term)
 
 
+def test_centred_fit_makes_decay_to_the_start_value_sparse():
+    """x[k+1] = 0.1 + 0.8 x[k] decays to 0.5 (the start value): centred at 0.5 it is one term, 0.8 (x - 0.5);
+    x[k+1] = 0.3 + 0.8 x[k] decays to 1.5 and keeps its constant."""
+    recording = hand_built_recording()
+    before, action = recording["signals"]["x_value"], recording["signals"]["c_action"]
+    target = np.where(recording["participant_index"][None, :, None] == 0, 0.1, 0.3) + 0.8 * before
+    recording["outputs"]["x_value"] = np.where(action == 1, target, 0.0)
+    settings = DistillationSettings(degree=1, threshold=0.05)
+    equation = distill_recording(recording, CONFIG, ["a", "b"], settings, centers={"x_value": 0.5})["x_value"]
+    assert equation.center == 0.5 and equation.term_names == ["1", "x_value[k]", "c_reward[k]"]
+    np.testing.assert_allclose(equation.coefficients, [[0.0, 0.8, 0.0], [0.2, 0.8, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(equation.expanded_coefficients(), [[0.1, 0.8, 0.0], [0.3, 0.8, 0.0]], atol=1e-9)
+    assert equation.value_at(0, x_value=0.25) == pytest.approx(0.1 + 0.8 * 0.25)
+    plain = distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings(degree=1, center=False), {"x_value": 0.5})
+    np.testing.assert_allclose(plain["x_value"].coefficients, [[0.1, 0.8, 0.0], [0.3, 0.8, 0.0]], atol=1e-9)
+
+
+def test_expansion_of_a_centred_quadratic():
+    equation = ModuleEquation(["x", "u"], [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2]], [[0.0, 1.0, 0.5, 2.0, 3.0, 0.0]], center=0.5)
+    points = np.random.default_rng(0).uniform(-1, 1, (20, 2))
+    plain = ModuleEquation(["x", "u"], equation.powers, equation.expanded_coefficients())
+    np.testing.assert_allclose(plain.evaluate(points, np.zeros(20, int)), equation.evaluate(points, np.zeros(20, int)))
+
+
 def test_threshold_removes_small_terms_and_filter_can_exclude():
     recording = hand_built_recording()
     small = distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings(degree=1, threshold=0.4))
@@ -159,7 +183,7 @@ def test_print_spice_model_prints_the_tutorials_format(population_fit):
     assert lines[2].startswith("(x_learning_rate_reward)[k+1] = ")
     assert lines[-2].startswith("beta(x_value_reward) = ") and lines[-1].startswith("beta(x_value_choice) = ")
     equation = estimator.equations_.modules["x_value_reward_not_chosen"]
-    c, s = equation.coefficients[1][:2]
+    c, s = equation.expanded_coefficients()[1][:2]
     assert c != 0 and s != 0
     assert lines[3] == f"(x_value_reward_not_chosen)[k+1] = {c:.3f} 1 + {s:.3f} x_value_reward_not_chosen[k]"
     everyone = io.StringIO()

@@ -1,0 +1,27 @@
+"""Logging for workflow jobs: everything a job prints goes to its Snakemake log file, with timing."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def log_to_file(path) -> Iterator[None]:
+    """Send stdout and stderr to `path` (line-buffered, so progress can be watched with `tail -f`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with open(path, "w", buffering=1) as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        try:
+            yield
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            raise
+        finally:
+            print(f"[{time.perf_counter() - start:.1f} s]")

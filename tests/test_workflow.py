@@ -1,0 +1,140 @@
+"""The Snakemake workflow end to end: dry run of the default study, a full run of a tiny one, reruns,
+config validation, lint and formatting."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from spice_lib.equations import read_equations
+from spice_lib.trials_io import read_table, read_trials
+
+ROOT = Path(__file__).parents[1]
+TINY = ROOT / "tests" / "workflow" / "config_tiny.yaml"
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*arguments, directory: Path, check: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(directory)]
+    result = subprocess.run(command + list(arguments), capture_output=True, text=True, cwd=ROOT)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a (dry) run: rule -> number of jobs."""
+    block = output.split("Job stats:")[1].split("total")[0]
+    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", block, re.M)}
+
+
+def test_dry_run_of_the_default_study(tmp_path):
+    result = snakemake("-n", "--cores", "2", "--configfile", str(ROOT / "config.yaml"), directory=tmp_path)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    runs = len(config["parameter_sets"]) * len(config["seeds"])
+    counts = job_counts(result.stdout)
+    for rule in ("simulate", "train", "distill", "evaluate", "recover", "figure_session", "figure_loss"):
+        assert counts[rule] == runs, rule
+    assert counts["aggregate"] == 3 and counts["figure_nll"] == 1 and counts["all"] == 1
+
+
+def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
+    config = yaml.safe_load(TINY.read_text())
+    config["training"]["epoch"] = 3  # a typo
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    result = snakemake("-n", "--cores", "1", "--configfile", str(bad), directory=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "'epoch' was unexpected" in result.stdout + result.stderr
+    assert "Job stats" not in result.stdout
+
+    config = yaml.safe_load(TINY.read_text())
+    config["parameter_sets"][0]["alpha_reward_low"] = 1.5
+    bad.write_text(yaml.safe_dump(config))
+    result = snakemake("-n", "--cores", "1", "--configfile", str(bad), directory=tmp_path, check=False)
+    assert result.returncode != 0 and "1.5 is greater than the maximum of 1" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tiny")
+    snakemake("--cores", "2", "--configfile", str(TINY), directory=directory)
+    return directory
+
+
+def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
+    config = yaml.safe_load(TINY.read_text())
+    results = tiny_run / "results"
+    for parameter_set in config["parameter_sets"]:
+        for seed in config["seeds"]:
+            run = f"parameter_set~{parameter_set['name']}/seed~{seed}"
+            trials, metadata = read_trials(results / "data" / run / "trials.parquet")
+            assert metadata["n_actions"] == 2 and len(metadata["participants"]) == parameter_set["n_participants"]
+            assert trials["participant"].nunique() == parameter_set["n_participants"]
+            truth, _ = read_table(results / "data" / run / "truth.parquet")
+            assert len(truth) == parameter_set["n_participants"]
+            equations, provenance = read_equations(results / "equations" / run / "equations.parquet")
+            assert set(equations.modules) == {
+                "x_learning_rate_reward", "x_value_reward_not_chosen", "x_value_choice_chosen", "x_value_choice_not_chosen"
+            }  # fmt: skip
+            assert equations.participant_ids == metadata["participants"]
+            assert provenance["seed"] == seed and "torch" in provenance["versions"]
+            assert "SPICE modules:" in (results / "equations" / run / "model.txt").read_text()
+            scores, _ = read_table(results / "scores" / run / "scores.parquet")
+            assert list(scores["model"]) == ["rnn", "spice", "truth"]
+            assert {"nll", "normalized_likelihood", "bic", "n_trials", "n_parameters"} <= set(scores.columns)
+            assert (scores["normalized_likelihood"] > 0.3).all()
+            for figure in ("session.png", "loss.png"):
+                assert (results / "figures" / run / figure).stat().st_size > 10_000
+    tables = {name: read_table(results / "tables" / f"{name}.parquet")[0] for name in ("scores", "equations", "recovery")}
+    runs = len(config["parameter_sets"]) * len(config["seeds"])
+    assert len(tables["scores"]) == 3 * runs
+    assert set(tables["equations"]["parameter_set"]) == {p["name"] for p in config["parameter_sets"]}
+    assert set(tables["recovery"]["parameter"]) >= {"alpha_reward", "forget_rate", "beta_reward"}
+    for figure in ("nll", "equations", "recovery"):
+        assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000
+    assert "Discovered equations" in (results / "tables" / "equations.html").read_text()
+    log = (results / "logs" / "train" / f"parameter_set~fixed/seed~{config['seeds'][0]}.log").read_text()
+    assert "Epoch 4/4" in log
+
+
+def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation(tiny_run, tmp_path):
+    result = snakemake("-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
+    assert "Nothing to be done" in result.stdout + result.stderr
+    config = yaml.safe_load(TINY.read_text())
+    config["training"]["epochs"] = 5
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(changed), directory=tiny_run).stdout)
+    assert "simulate" not in counts
+    assert counts["train"] == counts["distill"] == counts["evaluate"] == 2
+
+
+def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
+    # A fresh directory: the equations figure needs simulation, training and distillation, not scoring.
+    counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(TINY), "figure_equations", directory=tmp_path).stdout)
+    assert set(counts) == {"simulate", "train", "distill", "aggregate", "figure_equations"}
+    forced = snakemake("-n", "--cores", "2", "--configfile", str(TINY), "figure_nll", "--forcerun", "figure_nll", directory=tiny_run)
+    assert job_counts(forced.stdout) == {"figure_nll": 1}
+
+
+def test_report_holds_the_figures_and_equations(tiny_run):
+    snakemake("--configfile", str(TINY), "--report", "report.html", directory=tiny_run)
+    html = (tiny_run / "report.html").read_text()
+    assert "equations.html" in html and "recovery.png" in html
+
+
+def test_lint_and_format():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr, result.stdout + result.stderr
+    snakefmt = shutil.which("snakefmt", path=str(Path(sys.executable).parent))
+    assert snakefmt, "snakefmt is installed with the dev extra"
+    result = subprocess.run([snakefmt, "--check", "Snakefile", "workflow/rules"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,22 @@
+rule distill:
+    """Replace every RNN module by per-participant equations (SINDy), then refit them on the choices."""
+    input:
+        model=f"results/models/{RUN}/model.pt",
+        trials=f"results/data/{RUN}/trials.parquet",
+    output:
+        equations=f"results/equations/{RUN}/equations.parquet",
+        printed=f"results/equations/{RUN}/model.txt",
+    log:
+        f"results/logs/distill/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/distill/{RUN}.tsv"
+    conda:
+        "../envs/spice.yaml"
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=config["training"]["mem_mb"],
+        runtime=config["training"]["runtime"],
+    params:
+        distillation=config["distillation"],
+    script:
+        "../scripts/distill.py"

@@ -1,0 +1,113 @@
+rule figure_session:
+    """One held-out session through the eyes of the true agent, the RNN and the equations."""
+    input:
+        model=f"results/models/{RUN}/model.pt",
+        equations=f"results/equations/{RUN}/equations.parquet",
+        test=f"results/data/{RUN}/test.parquet",
+        truth=f"results/data/{RUN}/truth.parquet",
+    output:
+        report(
+            f"results/figures/{RUN}/session.png",
+            caption="../report/session.rst",
+            category="Runs",
+            labels={"run": "{params} seed {seed}", "figure": "session"},
+        ),
+    log:
+        f"results/logs/figure_session/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/figure_session/{RUN}.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_session.py"
+
+
+rule figure_loss:
+    """Training loss per epoch against the true agent's NLL on the same sessions."""
+    input:
+        history=f"results/models/{RUN}/history.parquet",
+        trials=f"results/data/{RUN}/trials.parquet",
+        truth=f"results/data/{RUN}/truth.parquet",
+    output:
+        report(
+            f"results/figures/{RUN}/loss.png",
+            caption="../report/loss.rst",
+            category="Runs",
+            labels={"run": "{params} seed {seed}", "figure": "loss"},
+        ),
+    log:
+        f"results/logs/figure_loss/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/figure_loss/{RUN}.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_loss.py"
+
+
+rule figure_sessions:
+    """All session figures (one per parameter set and seed)."""
+    input:
+        every_run(f"results/figures/{RUN}/session.png"),
+
+
+rule figure_losses:
+    """All loss figures (one per parameter set and seed)."""
+    input:
+        every_run(f"results/figures/{RUN}/loss.png"),
+
+
+rule figure_nll:
+    """Held-out NLL per model across the grid."""
+    input:
+        "results/tables/scores.parquet",
+    output:
+        report("results/figures/nll.png", caption="../report/nll.rst", category="Grid"),
+    log:
+        "results/logs/figure_nll.log",
+    benchmark:
+        "results/benchmarks/figure_nll.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_nll.py"
+
+
+rule figure_equations:
+    """Every discovered coefficient across the grid."""
+    input:
+        "results/tables/equations.parquet",
+    output:
+        report(
+            "results/figures/equations.png",
+            caption="../report/equations_figure.rst",
+            category="Grid",
+        ),
+    log:
+        "results/logs/figure_equations.log",
+    benchmark:
+        "results/benchmarks/figure_equations.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_equations.py"
+
+
+rule figure_recovery:
+    """True against recovered parameters across the grid."""
+    input:
+        "results/tables/recovery.parquet",
+    output:
+        report(
+            "results/figures/recovery.png",
+            caption="../report/recovery.rst",
+            category="Grid",
+        ),
+    log:
+        "results/logs/figure_recovery.log",
+    benchmark:
+        "results/benchmarks/figure_recovery.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_recovery.py"

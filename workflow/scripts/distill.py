@@ -1,0 +1,37 @@
+"""Rule distill: per-participant equations of every module, refitted on the choices; the printed model."""
+
+import io
+
+from spice_lib.run_log import log_to_file
+
+with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
+    from spice_lib.equations import write_equations
+    from spice_lib.estimator import SpiceEstimator, package_versions
+    from spice_lib.files import atomic_path
+    from spice_lib.trials_io import load_dataset
+
+    settings = snakemake.params.distillation  # noqa: F821
+    estimator = SpiceEstimator.load(snakemake.input.model)  # noqa: F821
+    estimator.set_params(
+        sindy_degree=settings["degree"],
+        sindy_threshold=settings["threshold"],
+        sindy_ridge=settings["ridge"],
+        refit=settings["refit"],
+        n_threads=snakemake.threads,  # noqa: F821
+    )
+    dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
+    estimator.distill(dataset.xs, dataset.ys)
+
+    provenance = {
+        "distillation": settings,
+        "spice_config": estimator.spice_config.to_dict(),
+        "seed": estimator.seed_,
+        "versions": package_versions(),
+        "data": {key: metadata.get(key) for key in ("task", "parameter_set", "seed")},
+    }
+    write_equations(snakemake.output.equations, estimator.equations_, provenance)  # noqa: F821
+    printed = io.StringIO()
+    estimator.print_spice_model(file=printed)
+    print(printed.getvalue())
+    with atomic_path(snakemake.output.printed) as temporary:  # noqa: F821
+        temporary.write_text(printed.getvalue())
