@@ -9,6 +9,7 @@ CORES ?= 2
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 SNAKEMAKE_ARGS ?=
+BENCHMARK_ARGS ?=
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -31,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.run_all $(BENCHMARK_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

@@ -225,7 +225,9 @@ class SpiceEstimator:
         with self._threads():
             self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
             if self.refit != "none":
-                refit_equation_model(self.spice_model_, xs, ys, self.refit, log=self._log)
+                refit_equation_model(
+                    self.spice_model_, xs, ys, self.refit, threshold=self.sindy_threshold, log=self._log
+                )
                 self.equations_ = model_equations(self.spice_model_)
         return self
 

@@ -26,12 +26,16 @@ def refit_equation_model(
     ys: torch.Tensor,
     what: str = "coefficients",
     max_iterations: int = 200,
+    threshold: float | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[float, float]:
     """Refit `model` (made by `equation_model`) in place by L-BFGS on the next-choice NLL of (xs, ys).
 
     what: 'betas' refits the betas only; 'coefficients' refits the betas and every non-zero coefficient.
-    Returns the NLL per trial before and after. If the refit fails to improve, the model is left as it was.
+    threshold: with 'coefficients', coefficients that the refit leaves smaller than this are removed and the
+    rest refitted, until none is (sequential thresholding, as STLSQ does, but on the likelihood of the
+    choices). Returns the NLL per trial before and after. If the refit fails to improve, the model is left
+    as it was.
     """
     if what not in REFIT_CHOICES[1:]:
         raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {what!r}")
@@ -51,6 +55,10 @@ def refit_equation_model(
     with torch.no_grad():
         before = loss().item()
     after = _minimise(loss, trainable, max_iterations)
+    while what == "coefficients" and threshold and math.isfinite(after):
+        if not _remove_small_terms(model.equations, threshold):
+            break
+        after = _minimise(loss, trainable, max_iterations)
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     if not math.isfinite(after) or after > before:
@@ -59,6 +67,18 @@ def refit_equation_model(
         return before, before
     log(f"Refit of {what}: NLL per trial {before:.5f} -> {after:.5f}")
     return before, after
+
+
+def _remove_small_terms(equations, threshold: float) -> int:
+    """Drop terms whose coefficient is below `threshold` in magnitude; returns how many were dropped."""
+    dropped = 0
+    with torch.no_grad():
+        for name in equations.module_names:
+            support = getattr(equations, f"support_{name}")
+            small = (equations.coefficients[name].abs() < threshold) & (support > 0)
+            support[small] = 0.0
+            dropped += int(small.sum())
+    return dropped
 
 
 def _minimise(loss: Callable[[], torch.Tensor], parameters: list[torch.Tensor], max_iterations: int) -> float:

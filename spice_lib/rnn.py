@@ -74,7 +74,8 @@ class Recording:
             {"participant_index": participant_index.cpu(), "valid": valid.cpu(), "signals": {}, "outputs": {}}
         )
 
-    def _append(self, kind: str, key: str, value: torch.Tensor, shape) -> None:
+    def append(self, kind: str, key: str, value: torch.Tensor, shape) -> None:
+        """Add one trial's value of `key` to the current chunk ("signals" or "outputs"), broadcast to shape."""
         value = torch.as_tensor(value).detach()
         if value.ndim == 1:
             value = value[:, None]
@@ -215,7 +216,7 @@ class BaseRNN(nn.Module):
         else:
             raise KeyError(f"{type(self).__name__} has no module or equation named {key_module!r}")
         if self._recording is not None:
-            self._recording._append("outputs", key_module, next_value, value.shape)
+            self._recording.append("outputs", key_module, next_value, value.shape)
             self._recording.states[key_module] = key_state
         return next_value if action is None else next_value * action
 
@@ -226,7 +227,7 @@ class BaseRNN(nn.Module):
             self._signals[key] = value
         if self._recording is not None:
             batch = value.shape[0]
-            self._recording._append("signals", key, value, (batch, self.n_actions))
+            self._recording.append("signals", key, value, (batch, self.n_actions))
 
     @contextmanager
     def recording(self) -> Iterator[Recording]:
