@@ -185,49 +185,65 @@ class EquationModules(nn.Module):
     """The equations of an EquationSet as torch parameters, evaluated batched over sessions.
 
     Each module's coefficients are a (n_participants, n_terms) parameter; terms that distillation set to
-    zero stay zero (they are masked), so refitting can change the numbers but not the structure.
+    zero stay zero (they are masked), so refitting can change the numbers but not add terms. A monomial is
+    evaluated as a product of gathered columns of [1, variables...] rather than with powers, which is
+    several times cheaper (forward and backward) than `pow`.
     """
 
     def __init__(self, equations: EquationSet):
         super().__init__()
         self.variables = {name: list(e.variables) for name, e in equations.modules.items()}
         self.module_names = list(equations.modules)
+        self.centers = {name: e.center for name, e in equations.modules.items()}
+        self.participant_ids = list(equations.participant_ids)
         self.coefficients = nn.ParameterDict()
         for name, equation in equations.modules.items():
             coefficients = torch.as_tensor(equation.coefficients, dtype=torch.float32)
             self.coefficients[name] = nn.Parameter(coefficients)
-            self.register_buffer(f"powers_{name}", torch.as_tensor(equation.powers, dtype=torch.float32))
+            self.register_buffer(f"powers_{name}", torch.as_tensor(equation.powers))
             self.register_buffer(f"support_{name}", (coefficients != 0).float())
-        self.centers = {name: e.center for name, e in equations.modules.items()}
-        self.participant_ids = list(equations.participant_ids)
+            self.register_buffer(f"factors_{name}", _monomial_factors(equation.powers))
+        self._session_coefficients: dict[str, torch.Tensor] = {}
 
-    def evaluate(
-        self, module: str, value: torch.Tensor, signals: dict[str, torch.Tensor], participant_index: torch.Tensor
-    ) -> torch.Tensor:
-        """Next value of `module` for every session and arm: value (batch, n_actions), this trial's signals
-        by name, participant_index (batch,) -> (batch, n_actions)."""
+    def start_forward(self, participant_index: torch.Tensor) -> None:
+        """Gather every module's coefficients for the sessions of a forward pass, once (batch, 1, n_terms)."""
+        self._session_coefficients = {
+            name: (self.coefficients[name] * getattr(self, f"support_{name}"))[participant_index].unsqueeze(1)
+            for name in self.module_names
+        }
+
+    def evaluate(self, module: str, value: torch.Tensor, signals: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Next value of `module` for every session and arm of the current forward pass: value (batch,
+        n_actions) and this trial's signals by name -> (batch, n_actions)."""
         try:
-            inputs = [value] + [signals[name] for name in self.variables[module][1:]]
+            inputs = [value - self.centers[module]] + [signals[name] for name in self.variables[module][1:]]
         except KeyError as missing:
             raise KeyError(
                 f"equation of {module!r} needs signal {missing.args[0]!r}, which this trial did not record "
                 f"(record_signal must come before call_module)"
             ) from None
-        center = self.centers[module]
-        inputs[0] = value - center
-        variables = torch.stack([v.expand_as(value) for v in inputs], -1)
-        powers = getattr(self, f"powers_{module}")
-        coefficients = self.coefficients[module] * getattr(self, f"support_{module}")
-        features = torch.prod(variables.unsqueeze(-2) ** powers, dim=-1)
-        return center + (features * coefficients[participant_index].unsqueeze(1)).sum(-1)
+        columns = torch.stack([torch.ones_like(value)] + [v.expand_as(value) for v in inputs], -1)
+        factors = getattr(self, f"factors_{module}")
+        features = columns[..., factors].prod(-1) if factors.shape[1] > 1 else columns[..., factors[:, 0]]
+        return self.centers[module] + (features * self._session_coefficients[module]).sum(-1)
 
     def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
         modules = {}
         for name in self.module_names:
             coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
-            powers = getattr(self, f"powers_{name}").long().cpu().numpy()
+            powers = getattr(self, f"powers_{name}").cpu().numpy()
             modules[name] = ModuleEquation(self.variables[name], powers, coefficients.numpy(), self.centers[name])
         return EquationSet(modules, betas, self.participant_ids)
+
+
+def _monomial_factors(powers: np.ndarray) -> torch.Tensor:
+    """(n_terms, degree) indices into [1, variables...] whose product is each term, padded with the 1."""
+    degree = max(1, int(powers.sum(1).max()))
+    rows = []
+    for row in powers:
+        factors = [i + 1 for i, power in enumerate(row) for _ in range(int(power))]
+        rows.append(factors + [0] * (degree - len(factors)))
+    return torch.as_tensor(rows, dtype=torch.long)
 
 
 class ParticipantOneHot(nn.Module):

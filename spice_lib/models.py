@@ -217,14 +217,23 @@ class RescorlaWagnerRNN(BaseRNN):
         participant_id, _ = ids
         embedding = self.participant_embedding(participant_id[:, 0])
         beta = self.betas["x_value_reward"](embedding)
+        forgets = "x_value_reward_not_chosen" in self.submodules_rnn
         for timestep, action, reward in zip(timesteps, actions, rewards):
             self.record_signal("c_action", action)
             self.record_signal("c_reward", reward)
             self.record_signal("x_value_reward_chosen", self.state["x_value_reward"])
+            if forgets:
+                self.record_signal("x_value_reward_not_chosen", self.state["x_value_reward"])
             chosen = self.call_module(
                 "x_value_reward_chosen", "x_value_reward", action, reward, embedding, participant_id
             )
-            self.state["x_value_reward"] = chosen + self.state["x_value_reward"] * (1 - action)
+            if forgets:
+                not_chosen = self.call_module(
+                    "x_value_reward_not_chosen", "x_value_reward", 1 - action, None, embedding, participant_id
+                )
+            else:
+                not_chosen = self.state["x_value_reward"] * (1 - action)
+            self.state["x_value_reward"] = chosen + not_chosen
             logits[timestep] = self.state["x_value_reward"] * beta
         return self.post_forward_pass(logits, batch_first), self.get_state()
 
@@ -240,38 +249,12 @@ FORGETTING_CONFIG = SpiceConfig(
 )
 
 
-class ForgettingRNN(BaseRNN):
+class ForgettingRNN(RescorlaWagnerRNN):
     """Rescorla-Wagner for the chosen arm plus a learned update (forgetting) of the unchosen arms."""
 
-    init_values = {"x_value_reward": 0.5}
-
     def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 4, hidden_size: int = 8, **kwargs):
-        super().__init__(n_actions=n_actions, embedding_size=embedding_size, hidden_size=hidden_size)
-        self.participant_embedding = self.setup_embedding(n_participants, self.embedding_size)
-        self.betas["x_value_reward"] = self.setup_constant(self.embedding_size)
-        self.submodules_rnn["x_value_reward_chosen"] = self.setup_module(1 + self.embedding_size)
+        super().__init__(n_actions, n_participants, embedding_size, hidden_size)
         self.submodules_rnn["x_value_reward_not_chosen"] = self.setup_module(0 + self.embedding_size)
-
-    def forward(self, inputs, prev_state=None, batch_first=False):
-        inputs, ids, logits, timesteps = self.init_forward_pass(inputs, prev_state, batch_first)
-        actions, rewards, _, _ = inputs
-        participant_id, _ = ids
-        embedding = self.participant_embedding(participant_id[:, 0])
-        beta = self.betas["x_value_reward"](embedding)
-        for timestep, action, reward in zip(timesteps, actions, rewards):
-            self.record_signal("c_action", action)
-            self.record_signal("c_reward", reward)
-            self.record_signal("x_value_reward_chosen", self.state["x_value_reward"])
-            self.record_signal("x_value_reward_not_chosen", self.state["x_value_reward"])
-            chosen = self.call_module(
-                "x_value_reward_chosen", "x_value_reward", action, reward, embedding, participant_id
-            )
-            not_chosen = self.call_module(
-                "x_value_reward_not_chosen", "x_value_reward", 1 - action, None, embedding, participant_id
-            )
-            self.state["x_value_reward"] = chosen + not_chosen
-            logits[timestep] = self.state["x_value_reward"] * beta
-        return self.post_forward_pass(logits, batch_first), self.get_state()
 
 
 PRECODED_MODELS: dict[str, tuple[type[BaseRNN], SpiceConfig]] = {

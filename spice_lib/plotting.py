@@ -109,6 +109,15 @@ def _set_colors(names) -> dict[str, str]:
     return {name: palette[i % len(palette)] for i, name in enumerate(dict.fromkeys(names))}
 
 
+def _panels(n_panels: int, panel_size: tuple[float, float], columns: int = 3):
+    """A grid of `n_panels` axes, three to a row; returns (fig, the used axes as a flat array)."""
+    rows = -(-n_panels // columns)
+    fig, axs = plt.subplots(rows, columns, figsize=(panel_size[0] * columns, panel_size[1] * rows), squeeze=False)
+    for ax in axs.ravel()[n_panels:]:
+        ax.axis("off")
+    return fig, axs.ravel()[:n_panels]
+
+
 def plot_scores(scores: pd.DataFrame):
     """Held-out NLL per trial of each model for every parameter set (one dot per seed), and each model's
     difference to the true agent. scores: columns parameter_set, seed, model, nll."""
@@ -145,11 +154,9 @@ def plot_equations(equations: pd.DataFrame):
     kept.loc[kept["kind"] == "beta", "module"] = "betas"
     modules = list(dict.fromkeys(kept["module"]))
     colors = _set_colors(kept["parameter_set"])
-    columns = 3
-    rows = -(-len(modules) // columns)
-    fig, axs = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    fig, axs = _panels(len(modules), panel_size=(4.2, 3.4))
     jitter = np.random.default_rng(0)  # fixed: the same figure every time
-    for ax, module in zip(axs.ravel(), modules):
+    for ax, module in zip(axs, modules):
         part = kept[kept["module"] == module]
         terms = list(dict.fromkeys(part["term"]))
         for name, group in part.groupby("parameter_set", sort=False):
@@ -158,9 +165,7 @@ def plot_equations(equations: pd.DataFrame):
         ax.set_xticks(range(len(terms)), [t.replace(f"{module}[k]", "x[k]") for t in terms], rotation=20, ha="right", fontsize=8)
         ax.axhline(0, color="grey", linewidth=0.5)
         ax.set_title(module, fontsize=9)
-    for ax in axs.ravel()[len(modules):]:
-        ax.axis("off")
-    axs.ravel()[0].legend(fontsize=7)
+    axs[0].legend(fontsize=7)
     fig.suptitle("Discovered equations across the grid (non-zero coefficients; x[k] is the module's own value)")
     fig.tight_layout()
     return fig, axs
@@ -171,10 +176,8 @@ def plot_recovery(recovery: pd.DataFrame):
     recovery: columns parameter_set, seed, participant, parameter, true, recovered."""
     parameters = list(dict.fromkeys(recovery["parameter"]))
     colors = _set_colors(recovery["parameter_set"])
-    columns = 3
-    rows = -(-len(parameters) // columns)
-    fig, axs = plt.subplots(rows, columns, figsize=(4 * columns, 3.6 * rows), squeeze=False)
-    for ax, parameter in zip(axs.ravel(), parameters):
+    fig, axs = _panels(len(parameters), panel_size=(4.0, 3.6))
+    for ax, parameter in zip(axs, parameters):
         part = recovery[recovery["parameter"] == parameter]
         for name, group in part.groupby("parameter_set", sort=False):
             ax.scatter(group["true"], group["recovered"], s=14, alpha=0.7, color=colors[name], label=name)
@@ -185,9 +188,7 @@ def plot_recovery(recovery: pd.DataFrame):
         ax.set_title(f"{parameter}" + ("" if np.isnan(correlation) else f" (r = {correlation:.2f})"), fontsize=9)
         ax.set_xlabel("true")
         ax.set_ylabel("recovered from equations")
-    for ax in axs.ravel()[len(parameters):]:
-        ax.axis("off")
-    axs.ravel()[0].legend(fontsize=7)
+    axs[0].legend(fontsize=7)
     fig.suptitle("Parameter recovery: AgentQ parameters read off the discovered equations")
     fig.tight_layout()
     return fig, axs

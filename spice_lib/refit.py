@@ -25,7 +25,7 @@ def refit_equation_model(
     xs: torch.Tensor,
     ys: torch.Tensor,
     what: str = "coefficients",
-    max_iterations: int = 200,
+    max_iterations: int = 100,
     threshold: float | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[float, float]:
@@ -87,8 +87,8 @@ def _minimise(loss: Callable[[], torch.Tensor], parameters: list[torch.Tensor], 
     distilled values with Adam, whose small steps stay near them. Returns the final loss (NaN on failure)."""
     start = [p.detach().clone() for p in parameters]
     optimizer = torch.optim.LBFGS(
-        parameters, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-7, tolerance_change=1e-9,
-        history_size=20, line_search_fn="strong_wolfe",
+        parameters, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-5, tolerance_change=1e-7,
+        history_size=100, line_search_fn="strong_wolfe",
     )  # fmt: skip
 
     def closure():

@@ -122,7 +122,6 @@ class BaseRNN(nn.Module):
         self._recording: Recording | None = None
         # This trial's signals by name, for equations to read their inputs (kept only on the equation model).
         self._signals: dict[str, torch.Tensor] = {}
-        self._participant_index: torch.Tensor | None = None
 
     # -- building blocks -------------------------------------------------------------------------------
 
@@ -169,8 +168,9 @@ class BaseRNN(nn.Module):
         blocks = inputs.new_zeros((n_time, batch, 0))
         participant_ids = inputs[0, :, -1:].long()
         experiment_ids = torch.zeros_like(participant_ids)
-        self._participant_index = participant_ids[:, 0]
         self._signals = {}
+        if self.equations is not None:
+            self.equations.start_forward(participant_ids[:, 0])
         self.state = dict(prev_state) if prev_state is not None else self.initial_state(batch, inputs.device)
         if self._recording is not None:
             self._recording.start_chunk(participant_ids[:, 0], raw_actions.sum(-1) == 1)
@@ -197,13 +197,15 @@ class BaseRNN(nn.Module):
         f(value, inputs)), else the RNN module (followed by `activation_rnn`). Returns (batch, n_actions): the
         next value where `action` is 1 and 0 elsewhere (all arms if action is None).
         A distilled equation reads its inputs by name from this trial's `record_signal` calls, as the
-        equation was fitted on them; record every signal before the first `call_module` of the trial.
+        equation was fitted on them (record every signal before the first `call_module` of the trial), and
+        uses the coefficients of each session's participant (the index in the inputs' last column);
+        `participant_index` is accepted for the tutorial's signature.
         """
         value = self.state[key_state]
         inputs = _stack_inputs(inputs, value)
         if self.equations is not None and key_module in self.equations.module_names:
-            index = self._participant_index if participant_index is None else participant_index.reshape(-1)
-            next_value = self.equations.evaluate(key_module, value, self._signals, index)
+            # each session's own participant's equations, gathered once per forward pass
+            next_value = self.equations.evaluate(key_module, value, self._signals)
         elif key_module in self.submodules_eq:
             next_value = self.submodules_eq[key_module](value, inputs)
         elif key_module in self.submodules_rnn:

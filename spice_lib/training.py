@@ -55,9 +55,9 @@ def train(
     """Train `model` in place; returns the history (epoch, train_loss, validation_loss, seconds).
 
     Sessions for validation and the order of mini-batches are drawn from `generator`, so a seeded
-    generator and a seeded model give the same weights on the CPU. With a validation split and a
-    patience, training stops when the validation loss has not improved for `patience` epochs and the
-    best weights are restored.
+    generator and a seeded model give the same weights on the CPU (with the same number of threads).
+    With a validation split the weights of the epoch with the lowest validation loss are kept; with a
+    patience too, training stops once the validation loss has not improved for `patience` epochs.
     """
     n_sessions = xs.shape[0]
     order = torch.randperm(n_sessions, generator=generator)

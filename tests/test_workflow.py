@@ -108,6 +108,11 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
 def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation(tiny_run, tmp_path):
     result = snakemake("-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
     assert "Nothing to be done" in result.stdout + result.stderr
+    # the same study with its keys in another order is the same study
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(yaml.safe_dump(yaml.safe_load(TINY.read_text()), sort_keys=True))
+    result = snakemake("-n", "--cores", "2", "--configfile", str(reordered), directory=tiny_run)
+    assert "Nothing to be done" in result.stdout + result.stderr
     config = yaml.safe_load(TINY.read_text())
     config["training"]["epochs"] = 5
     changed = tmp_path / "changed.yaml"
@@ -119,9 +124,9 @@ def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation
 
 def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
     # A fresh directory: the equations figure needs simulation, training and distillation, not scoring.
-    counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(TINY), "figure_equations", directory=tmp_path).stdout)
+    counts = job_counts(snakemake("figure_equations", "-n", "--cores", "2", "--configfile", str(TINY), directory=tmp_path).stdout)
     assert set(counts) == {"simulate", "train", "distill", "aggregate", "figure_equations"}
-    forced = snakemake("-n", "--cores", "2", "--configfile", str(TINY), "figure_nll", "--forcerun", "figure_nll", directory=tiny_run)
+    forced = snakemake("figure_nll", "--forcerun", "figure_nll", "-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
     assert job_counts(forced.stdout) == {"figure_nll": 1}
 
 

@@ -35,15 +35,36 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+# The training settings that define the model, in a fixed order. Threads and resources say how a job runs,
+# not what it computes, so changing them does not retrain.
+TRAINING_SETTINGS = (
+    "batch_size",
+    "device",
+    "early_stopping_patience",
+    "epochs",
+    "learning_rate",
+    "max_grad_norm",
+    "validation_split",
+    "weight_decay",
+)
+
+
+def sorted_keys(mapping):
+    """A config mapping with sorted keys: reordering keys in config.yaml must not rerun jobs."""
+    return dict(sorted(mapping.items()))
+
+
 def parameter_set(wildcards):
     """The config row of this job's parameter set, without the columns it leaves empty."""
     name = PARAMSPACE.instance(wildcards)["parameter_set"]
     row = PARAMETER_SETS.set_index("name", drop=False).loc[name].to_dict()
-    return {
-        key: value
-        for key, value in row.items()
-        if not (isinstance(value, float) and math.isnan(value))
-    }
+    return sorted_keys(
+        {
+            key: value
+            for key, value in row.items()
+            if not (isinstance(value, float) and math.isnan(value))
+        }
+    )
 
 
 def every_run(pattern):

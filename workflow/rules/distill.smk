@@ -17,6 +17,6 @@ rule distill:
         mem_mb=config["training"]["mem_mb"],
         runtime=config["training"]["runtime"],
     params:
-        distillation=config["distillation"],
+        distillation=sorted_keys(config["distillation"]),
     script:
         "../scripts/distill.py"

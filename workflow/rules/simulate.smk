@@ -15,7 +15,7 @@ rule simulate:
         runtime=10,
     params:
         parameter_set=parameter_set,
-        task=config["task"],
+        task=sorted_keys(config["task"]),
         n_trials=config["data"]["n_trials"],
         n_test_sessions=config["data"]["n_test_sessions"],
         test_seed_offset=config["data"]["test_seed_offset"],

@@ -18,18 +18,6 @@ rule train:
         gpu=config["training"]["gpus"],
     params:
         model=config["model"],
-        training={
-            key: config["training"][key]
-            for key in (
-                "epochs",
-                "learning_rate",
-                "batch_size",
-                "weight_decay",
-                "max_grad_norm",
-                "validation_split",
-                "early_stopping_patience",
-                "device",
-            )
-        },
+        training={key: config["training"][key] for key in TRAINING_SETTINGS},
     script:
         "../scripts/train.py"
