@@ -37,6 +37,7 @@ benchmark: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check spice_lib tests benchmarks workflow/scripts
 
-clean-results:
-	rm -rf results/data results/models results/equations results/scores results/figures
+clean-results:  # everything the workflow made (results/README.md stays)
+	find results -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +

@@ -14,7 +14,15 @@ import time
 import torch
 
 from benchmarks.common import median_seconds, print_table
-from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset, sample_population
+from spice_lib import (
+    WEINHARDT_2024_CONFIG,
+    AgentQ,
+    BanditsDrift,
+    SpiceEstimator,
+    Weinhardt2024RNN,
+    create_dataset,
+    sample_population,
+)
 from spice_lib.equations import equation_model
 from spice_lib.refit import refit_equation_model
 from spice_lib.sindy import DistillationSettings, distill

@@ -7,7 +7,7 @@ many sessions at once, one row per session, so simulation and replay loop over t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

@@ -146,7 +146,7 @@ class EquationSet:
         }
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame, structure: dict) -> "EquationSet":
+    def from_table(cls, table: pd.DataFrame, structure: dict) -> EquationSet:
         ids = list(structure["participants"])
         position = {p: i for i, p in enumerate(ids)}
         modules = {}

@@ -12,7 +12,7 @@ import contextlib
 import importlib
 import platform
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -125,7 +125,7 @@ class SpiceEstimator:
             name: getattr(self, name) for name in self._SETTINGS
         }
 
-    def set_params(self, **settings) -> "SpiceEstimator":
+    def set_params(self, **settings) -> SpiceEstimator:
         """Change settings (scikit-learn style), e.g. the distillation settings of a loaded model."""
         for name, value in settings.items():
             if name not in self._SETTINGS:
@@ -176,11 +176,11 @@ class SpiceEstimator:
 
     # -- fitting ---------------------------------------------------------------------------------------
 
-    def fit(self, xs, ys) -> "SpiceEstimator":
+    def fit(self, xs, ys) -> SpiceEstimator:
         """Train the RNN on (xs, ys), then distil it into equations (and refit them) on the same data."""
         return self.train(xs, ys).distill(xs, ys)
 
-    def train(self, xs, ys, log: Callable[[str], None] | None = None) -> "SpiceEstimator":
+    def train(self, xs, ys, log: Callable[[str], None] | None = None) -> SpiceEstimator:
         """Train a fresh RNN. Sets rnn_, history_, seed_, device_, participant_ids_."""
         xs, ys = self._check_data(xs, ys)
         self.seed_ = int(torch.randint(0, 2**31 - 1, (1,)).item()) if self.seed is None else int(self.seed)
@@ -209,7 +209,7 @@ class SpiceEstimator:
         self.spice_model_ = None
         return self
 
-    def distill(self, xs, ys=None) -> "SpiceEstimator":
+    def distill(self, xs, ys=None) -> SpiceEstimator:
         """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
         run over xs; then, unless refit='none', refit them on the choices ys. Sets equations_."""
         self._check_fitted()
@@ -231,7 +231,7 @@ class SpiceEstimator:
                 self.equations_ = model_equations(self.spice_model_)
         return self
 
-    def set_equations(self, equations: EquationSet) -> "SpiceEstimator":
+    def set_equations(self, equations: EquationSet) -> SpiceEstimator:
         """Use `equations` (e.g. read from an equations table) as the equation model."""
         self._check_fitted()
         if list(equations.participant_ids) != list(self.participant_ids_):
@@ -305,7 +305,7 @@ class SpiceEstimator:
             torch.save(content, temporary)
 
     @classmethod
-    def load(cls, path, rnn_class: type[BaseRNN] | None = None, device: str = "cpu") -> "SpiceEstimator":
+    def load(cls, path, rnn_class: type[BaseRNN] | None = None, device: str = "cpu") -> SpiceEstimator:
         """Rebuild a saved estimator. Pass `rnn_class` when the model class is not importable by name
         (e.g. it was defined in a notebook)."""
         content = torch.load(path, map_location="cpu", weights_only=True)

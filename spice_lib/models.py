@@ -14,7 +14,6 @@ parameters, so a model trains on one and is recorded or distilled on the other.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from spice_lib.rnn import BaseRNN
 from spice_lib.spice_config import SpiceConfig

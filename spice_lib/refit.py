@@ -10,7 +10,7 @@ of the equation model's own likelihood. Terms that distillation set to zero stay
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

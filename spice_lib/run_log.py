@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 
 @contextlib.contextmanager

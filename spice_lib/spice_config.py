@@ -63,5 +63,5 @@ class SpiceConfig:
         }
 
     @classmethod
-    def from_dict(cls, values: dict) -> "SpiceConfig":
+    def from_dict(cls, values: dict) -> SpiceConfig:
         return cls(**values)

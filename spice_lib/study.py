@@ -8,8 +8,8 @@ value; absent for AgentQ's default). Each seed draws its own participants and da
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spice_lib.files import atomic_path
 from spice_lib.dataset import TRIALS_COLUMNS, DatasetRNN, dataset_from_trials, reward_column, trials_from_dataset
+from spice_lib.files import atomic_path
 
 METADATA_KEY = b"spice_workflow"
 

@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from tutorial_custom_rnn import CustomRNN, custom_config
 
 from spice_lib import (

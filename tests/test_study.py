@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spice_lib import BanditsDrift, SpiceEstimator, Weinhardt2024RNN, WEINHARDT_2024_CONFIG
+from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.study import (
     agent_from_truth,
     equations_html,
