@@ -175,6 +175,11 @@ def plot_recovery(recovery: pd.DataFrame):
     """Recovered against true parameter values, one panel per parameter, coloured by parameter set.
     recovery: columns parameter_set, seed, participant, parameter, true, recovered."""
     parameters = list(dict.fromkeys(recovery["parameter"]))
+    if not parameters:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, "No recovery: the model has no mapping to AgentQ parameters", ha="center", va="center")
+        ax.axis("off")
+        return fig, np.array([ax])
     colors = _set_colors(recovery["parameter_set"])
     fig, axs = _panels(len(parameters), panel_size=(4.0, 3.6))
     for ax, parameter in zip(axs, parameters):

@@ -22,8 +22,29 @@ from spice_lib.equations import EquationSet
 WEINHARDT_2024_RECOVERABLE = ("alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice")
 
 
+WEINHARDT_2024_MODULES = (
+    "x_learning_rate_reward",
+    "x_value_reward_not_chosen",
+    "x_value_choice_chosen",
+    "x_value_choice_not_chosen",
+)
+
+
+def has_recovery_mapping(equations: EquationSet) -> bool:
+    """Whether the equations come from a model this module can read AgentQ parameters off."""
+    return all(name in equations.modules for name in WEINHARDT_2024_MODULES) and {
+        "x_value_reward",
+        "x_value_choice",
+    } <= set(equations.betas)
+
+
 def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
     """One row per participant with AgentQ parameters read off Weinhardt2024RNN equations."""
+    if not has_recovery_mapping(equations):
+        raise ValueError(
+            f"no recovery mapping for equations of modules {list(equations.modules)}; "
+            f"recovery reads Weinhardt2024RNN's modules {list(WEINHARDT_2024_MODULES)}"
+        )
     learning_rate = equations.modules["x_learning_rate_reward"]
     not_chosen = equations.modules["x_value_reward_not_chosen"]
     choice_chosen = equations.modules["x_value_choice_chosen"]

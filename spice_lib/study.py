@@ -18,7 +18,7 @@ from spice_lib.dataset import DatasetRNN
 from spice_lib.equations import EquationSet
 from spice_lib.estimator import SpiceEstimator
 from spice_lib.evaluation import scores
-from spice_lib.recovery import recover_agent_q_parameters
+from spice_lib.recovery import has_recovery_mapping, recover_agent_q_parameters
 from spice_lib.simulation import create_dataset
 from spice_lib.tasks import BanditTask
 
@@ -108,7 +108,13 @@ def score_models(estimator: SpiceEstimator, agent: AgentQ, data: DatasetRNN) -> 
 
 
 def recovery_table(equations: EquationSet, agent: AgentQ) -> pd.DataFrame:
-    """Long table: participant, parameter, true and recovered value (Weinhardt2024RNN equations)."""
+    """Long table: participant, parameter, true and recovered value. Empty (same columns) for models
+    without a recovery mapping (see spice_lib.recovery)."""
+    if not has_recovery_mapping(equations):
+        return pd.DataFrame(
+            {"participant": pd.Series(dtype="string"), "parameter": pd.Series(dtype="string"),
+             "true": pd.Series(dtype=float), "recovered": pd.Series(dtype=float)}
+        )  # fmt: skip
     recovered = recover_agent_q_parameters(equations).set_index("participant")
     truth = agent.parameter_table().set_index("participant")
     rows = [
@@ -119,6 +125,7 @@ def recovery_table(equations: EquationSet, agent: AgentQ) -> pd.DataFrame:
     ]  # fmt: skip
     table = pd.DataFrame(rows)
     table["participant"] = table["participant"].astype("string")
+    table["parameter"] = table["parameter"].astype("string")
     return table
 
 

@@ -84,3 +84,20 @@ def test_stack_runs_and_equations_page():
     assert list(stacked.columns) == ["parameter_set", "seed", "x"] and stacked["parameter_set"].tolist() == ["a", "a", "b"]
     page = equations_html({"a, seed 1": "(x)[k+1] = 0.5 1 <b>"})
     assert "<h2>a, seed 1</h2>" in page and "&lt;b&gt;" in page
+
+
+def test_recovery_of_a_model_without_mapping_is_an_empty_table_and_a_figure_that_says_so():
+    from spice_lib.equations import EquationSet, ModuleEquation
+    from spice_lib.plotting import plot_recovery
+
+    equations = EquationSet(
+        {"x_value_reward_chosen": ModuleEquation(["x_value_reward_chosen", "c_reward"], [[0, 0], [1, 0], [0, 1]], [[0.0, 0.7, 0.3]])},
+        {"x_value_reward": [3.0]},
+        ["0"],
+    )
+    agent = participants({"name": "x", "n_participants": 1, "n_sessions": 1}, seed=0, n_actions=2)
+    table = recovery_table(equations, agent)
+    assert table.empty and list(table.columns) == ["participant", "parameter", "true", "recovered"]
+    stacked = stack_runs([table], [{"parameter_set": "x", "seed": 1}])
+    fig, axs = plot_recovery(stacked)
+    assert "No recovery" in axs[0].texts[0].get_text()
