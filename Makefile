@@ -39,5 +39,5 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/ruff check spice_lib tests benchmarks workflow/scripts
 
-clean-results:  # everything the workflow made (results/README.md stays)
-	find results -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+clean-results:  # everything the workflow made
+	rm -rf results
