@@ -18,6 +18,7 @@ from spice_lib.models import (
     Weinhardt2024RNN,
 )
 from spice_lib.network_agent import AgentNetwork
+from spice_lib.plotting import plot_session
 from spice_lib.rnn import BaseRNN
 from spice_lib.simulation import SimulatedSessions, create_dataset, simulate
 from spice_lib.spice_config import SpiceConfig
@@ -50,6 +51,7 @@ __all__ = [
     "import_choice_data",
     "import_to_parquet",
     "load_dataset",
+    "plot_session",
     "read_equations",
     "read_trials",
     "sample_population",

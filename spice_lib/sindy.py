@@ -3,8 +3,9 @@
 For each module, the trained RNN is run over the participant's own sessions (with its own embedding) while
 recording; the module's samples are (value before, control signals) -> value after, restricted to real
 trials and to the arms that `filter_setup` selects. A discrete-time SINDy model
-x[k+1] = Theta(x[k], u[k]) xi with a polynomial library is fitted to them by sequentially thresholded least
-squares (STLSQ).
+x[k+1] - c = Theta(x[k] - c, u[k]) xi with a polynomial library is fitted to them by sequentially
+thresholded least squares (STLSQ), c being the value the module's state starts a session from (see
+`equations.ModuleEquation`).
 """
 
 from __future__ import annotations
