@@ -10,7 +10,6 @@ from spice_lib import (
     RESCORLA_WAGNER_CONFIG,
     WEINHARDT_2024_CONFIG,
     BanditsDrift,
-    BaseRNN,
     DatasetRNN,
     ForgettingRNN,
     RescorlaWagnerRNN,
@@ -275,7 +274,3 @@ def test_plot_session_shows_every_agent_and_value(small_dataset, tutorial_agent)
     assert len(axs) == 2 + 3  # choices, probabilities, three memory values
     assert len(axs[1].lines) == 2  # one probability line per agent
     assert [ax.get_ylabel() for ax in axs[2:]] == ["value reward", "value choice", "learning rate reward"]
-
-
-def test_base_rnn_without_modules_is_still_a_module():
-    assert isinstance(BaseRNN(n_actions=2), torch.nn.Module)
