@@ -1,4 +1,5 @@
-# spice-workflow: simulate -> train -> distil -> evaluate -> figures (see README.md and docs/).
+# spice-workflow: simulate -> train -> distil -> evaluate, recover -> report, figures
+# (docs/architecture.md walks the flow stage by stage).
 
 
 configfile: "config.yaml"
@@ -9,6 +10,8 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/distill.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/recover.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
 
 

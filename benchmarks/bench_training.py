@@ -18,9 +18,7 @@ from benchmarks.common import print_table
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
 from spice_lib.evaluation import choice_nll
 from spice_lib.training import TrainingSettings, train
-
-sys.path.insert(0, "tests")
-from tutorial_custom_rnn import CustomRNN, custom_config  # noqa: E402
+from spice_lib.tutorial_rnn import CustomRNN, custom_config
 
 
 def seconds_per_epoch(rnn_class, dataset, epochs: int) -> float:

@@ -13,7 +13,7 @@ forget_rate=0.2, beta_choice=1, alpha_choice=1) on a drifting bandit, the precod
   SPICE    the equation model's held-out NLL within 0.01 of the true agent's
 
 Usage: python benchmarks/validate_tutorial.py [--seeds 42 43 44 45 46] [--jobs 2] [--set name=value ...]
-(--set overrides a SpiceEstimator setting, e.g. --set refit=none --set sindy_degree=2).
+(--set overrides a SpiceEstimator setting, e.g. --set refit_parameters=none --set sindy_degree=2).
 """
 
 from __future__ import annotations

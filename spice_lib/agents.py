@@ -161,6 +161,23 @@ class AgentQ(Agent):
             table[name] = self.parameters[name]
         return table
 
+    @classmethod
+    def from_parameter_table(cls, table: pd.DataFrame, n_actions: int) -> AgentQ:
+        """The participants of a `parameter_table` (e.g. a truth table read back from disk)."""
+        parameters = {name: table[name].to_numpy(float) for name in AGENT_Q_PARAMETERS}
+        return cls(n_actions=n_actions, participant_ids=list(table["participant"]), **parameters)
+
+    def active_parameter_count(self) -> int:
+        """Parameters over all participants, mechanisms that are switched off not counted (for the true
+        model's BIC): forgetting, the choice trace and counterfactual learning count only when on,
+        alpha_penalty only when it differs from alpha_reward, alpha_choice only when the trace reaches the
+        choice (beta_choice != 0)."""
+        p = self.parameters
+        active = 2 + (p["alpha_penalty"] != p["alpha_reward"]).astype(int)
+        active += (p["forget_rate"] != 0).astype(int) + (p["alpha_counterfactual"] != 0).astype(int)
+        active += 2 * (p["beta_choice"] != 0).astype(int)
+        return int(active.sum())
+
     def describe(self) -> dict:
         """Name and parameters, as stored in a trials file's metadata."""
         return {

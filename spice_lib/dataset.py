@@ -1,11 +1,6 @@
 """`DatasetRNN`: choice data as the tensors the RNN reads, and its two-way conversion to the trials table.
 
-Tensor layout (DESIGN.md):
-  xs[session, trial, :] = [one-hot choice (n_actions) | reward per arm (n_actions; -1 where not shown)
-                           | participant index]
-  ys[session, trial]    = one-hot choice of trial + 1; -1 on the last trial of a session and on padding.
-Padded trials (sessions shorter than the longest) have xs = -1 except the participant column. No NaN ever
-reaches a tensor.
+The tensor layout (which columns of xs hold what, how padding looks) is defined in `spice_lib.xs_layout`.
 """
 
 from __future__ import annotations
@@ -16,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-NOT_SHOWN = -1.0  # fill for rewards the participant did not see and for padding
+from spice_lib.xs_layout import NOT_SHOWN, check_n_features, is_real_trial, join_xs, split_xs
 
 TRIALS_COLUMNS = {"participant": "string", "session": "int32", "trial": "int32", "choice": "int16", "reward": "float32"}
 
@@ -33,12 +28,10 @@ def split_inputs(xs, n_actions: int):
     participant_index (int64, one per session) and valid (bool, real trials).
     """
     xs = xs.detach().cpu().numpy() if isinstance(xs, torch.Tensor) else np.asarray(xs)
-    one_hot = xs[..., :n_actions]
-    valid = one_hot.sum(-1) == 1
+    one_hot, rewards, _, participant = split_xs(xs, n_actions)
+    valid = is_real_trial(one_hot)
     choices = np.where(valid, one_hot.argmax(-1), -1).astype(np.int64)
-    rewards = xs[..., n_actions : 2 * n_actions].astype(np.float64)
-    participant_index = xs[:, 0, -1].astype(np.int64)
-    return choices, rewards, participant_index, valid
+    return choices, rewards.astype(np.float64), participant[:, 0].astype(np.int64), valid
 
 
 class DatasetRNN(torch.utils.data.Dataset):
@@ -56,10 +49,7 @@ class DatasetRNN(torch.utils.data.Dataset):
                 f"xs and ys must be (sessions, trials, features) with equal sessions and trials; "
                 f"got {tuple(self.xs.shape)} and {tuple(self.ys.shape)}"
             )
-        if self.xs.shape[-1] < 2 * self.n_actions + 1:
-            raise ValueError(
-                f"xs has {self.xs.shape[-1]} features; {self.n_actions} actions need at least {2 * self.n_actions + 1}"
-            )
+        check_n_features(self.xs.shape[-1], self.n_actions, owner=f"ys has {self.n_actions} arms")
         index = self.participant_index
         if participant_ids is None:
             participant_ids = [str(i) for i in range(int(index.max(initial=-1)) + 1)]
@@ -80,9 +70,9 @@ class DatasetRNN(torch.utils.data.Dataset):
         valid = choices >= 0
         one_hot = np.where(valid[..., None], np.eye(n_actions, dtype=np.float32)[np.maximum(choices, 0)], NOT_SHOWN)
         participant_column = np.broadcast_to(
-            np.asarray(participant_index, dtype=np.float32)[:, None, None], (n_sessions, n_trials, 1)
+            np.asarray(participant_index, dtype=np.float32)[:, None], (n_sessions, n_trials)
         )
-        xs = np.concatenate([one_hot, np.where(valid[..., None], rewards, NOT_SHOWN), participant_column], -1)
+        xs = join_xs(one_hot, np.where(valid[..., None], rewards, NOT_SHOWN), participant_column)
         ys = np.full((n_sessions, n_trials, n_actions), NOT_SHOWN, dtype=np.float32)
         has_next = valid[:, 1:]
         ys[:, :-1][has_next] = one_hot[:, 1:][has_next]
@@ -98,7 +88,9 @@ class DatasetRNN(torch.utils.data.Dataset):
 
     @property
     def participant_index(self) -> np.ndarray:
-        return self.xs[:, 0, -1].numpy().astype(np.int64) if len(self.xs) else np.zeros(0, np.int64)
+        if not len(self.xs):
+            return np.zeros(0, np.int64)
+        return split_xs(self.xs, self.n_actions).participant[:, 0].numpy().astype(np.int64)
 
     def __len__(self) -> int:
         return self.xs.shape[0]
@@ -108,7 +100,7 @@ class DatasetRNN(torch.utils.data.Dataset):
 
 
 def dataset_from_trials(table: pd.DataFrame, n_actions: int, participant_ids: Sequence[str]) -> DatasetRNN:
-    """Turn a trials table (DESIGN.md; one row per trial, trials numbered 0.. without gaps within a session)
+    """Turn a trials table (docs/architecture.md; one row per trial, trials numbered 0.. without gaps within a session)
     into a DatasetRNN whose rows are ordered by participant (as in `participant_ids`) then session."""
     ids = [str(p) for p in participant_ids]
     lookup = pd.Series(np.arange(len(ids)), index=pd.Index(ids, dtype="string"))

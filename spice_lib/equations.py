@@ -28,7 +28,9 @@ class ModuleEquation:
         x[k+1] = center + sum_j coefficients[p, j] (x[k] - center)^powers[j, 0] prod_i>0 v_i[k]^powers[j, i]
 
     variables: the module's own value x first, then its library signals v_i. center: the value x starts a
-    session from (its init value). SINDy fits and thresholds `coefficients` in this centred form, so that
+    session from (its init value). bounds: (low, high) when the module's activation bounds what it can
+    produce (a sigmoid: a rate or a choice value in [0, 1]); the equation's value is clipped to them, as the
+    network's was, so that an equation cannot run off where the data did not take the network. SINDy fits and thresholds `coefficients` in this centred form, so that
     "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
     term. `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
@@ -37,11 +39,13 @@ class ModuleEquation:
     powers: np.ndarray
     coefficients: np.ndarray
     center: float = 0.0
+    bounds: tuple[float, float] | None = None
 
     def __post_init__(self):
         self.powers = np.asarray(self.powers, dtype=np.int64).reshape(-1, len(self.variables))
         self.coefficients = np.asarray(self.coefficients, dtype=np.float64).reshape(-1, len(self.powers))
         self.center = float(self.center)
+        self.bounds = None if self.bounds is None else (float(self.bounds[0]), float(self.bounds[1]))
 
     @property
     def term_names(self) -> list[str]:
@@ -81,7 +85,8 @@ class ModuleEquation:
         """Reference evaluation in numpy: variables (n, n_variables), participant_index (n,) -> (n,)."""
         centred = variables - np.eye(len(self.variables))[0] * self.center
         features = np.prod(centred[:, None, :] ** self.powers[None], axis=-1)
-        return self.center + (features * self.coefficients[participant_index]).sum(-1)
+        values = self.center + (features * self.coefficients[participant_index]).sum(-1)
+        return values if self.bounds is None else np.clip(values, *self.bounds)
 
 
 @dataclass
@@ -105,7 +110,8 @@ class EquationSet:
         for name, equation in self.modules.items():
             coefficients = equation.expanded_coefficients()[participant]
             terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
-            lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}"))
+            bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:g}, {equation.bounds[1]:g}])"
+            lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}") + bounds)
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
         return lines
 
@@ -139,7 +145,8 @@ class EquationSet:
             "participants": list(self.participant_ids),
             # A list, not a mapping: the metadata is written with sorted keys, and module order is kept.
             "modules": [
-                {"name": name, "variables": list(e.variables), "powers": e.powers.tolist(), "center": e.center}
+                {"name": name, "variables": list(e.variables), "powers": e.powers.tolist(), "center": e.center,
+                 "bounds": None if e.bounds is None else list(e.bounds)}
                 for name, e in self.modules.items()
             ],
             "betas": list(self.betas),
@@ -153,7 +160,7 @@ class EquationSet:
         for spec in structure["modules"]:
             name = spec["name"]
             zeros = np.zeros((len(ids), len(spec["powers"])))
-            equation = ModuleEquation(spec["variables"], spec["powers"], zeros, spec.get("center", 0.0))
+            equation = ModuleEquation(spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"))
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}
             for participant, term, coefficient in zip(rows["participant"], rows["term"], rows["centered_coefficient"]):
@@ -195,6 +202,7 @@ class EquationModules(nn.Module):
         self.variables = {name: list(e.variables) for name, e in equations.modules.items()}
         self.module_names = list(equations.modules)
         self.centers = {name: e.center for name, e in equations.modules.items()}
+        self.bounds = {name: e.bounds for name, e in equations.modules.items()}
         self.participant_ids = list(equations.participant_ids)
         self.coefficients = nn.ParameterDict()
         for name, equation in equations.modules.items():
@@ -225,14 +233,39 @@ class EquationModules(nn.Module):
         columns = torch.stack([torch.ones_like(value)] + [v.expand_as(value) for v in inputs], -1)
         factors = getattr(self, f"factors_{module}")
         features = columns[..., factors].prod(-1) if factors.shape[1] > 1 else columns[..., factors[:, 0]]
-        return self.centers[module] + (features * self._session_coefficients[module]).sum(-1)
+        values = self.centers[module] + (features * self._session_coefficients[module]).sum(-1)
+        bounds = self.bounds[module]
+        return values if bounds is None else values.clamp(*bounds)
+
+    def clip_constant_equations(self) -> int:
+        """Move the constant of every bounded equation that is only a constant into its bounds, where the
+        equation already acts (it is clipped there): the printed number then says what the model does.
+        Returns how many equations were moved."""
+        moved = 0
+        with torch.no_grad():
+            for name in self.module_names:
+                bounds = self.bounds[name]
+                if bounds is None:
+                    continue
+                support = getattr(self, f"support_{name}") > 0
+                constant = getattr(self, f"powers_{name}").sum(1) == 0  # the term without variables
+                only_constant = support[:, constant].all(1) & ~support[:, ~constant].any(1)
+                coefficients = self.coefficients[name]
+                low, high = bounds[0] - self.centers[name], bounds[1] - self.centers[name]
+                clipped = coefficients[:, constant].clamp(low, high)
+                changed = only_constant & (clipped != coefficients[:, constant]).any(1)
+                coefficients[:, constant] = torch.where(changed[:, None], clipped, coefficients[:, constant])
+                moved += int(changed.sum())
+        return moved
 
     def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
         modules = {}
         for name in self.module_names:
             coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
             powers = getattr(self, f"powers_{name}").cpu().numpy()
-            modules[name] = ModuleEquation(self.variables[name], powers, coefficients.numpy(), self.centers[name])
+            modules[name] = ModuleEquation(
+                self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name]
+            )
         return EquationSet(modules, betas, self.participant_ids)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import platform
 import sys
 from collections.abc import Callable
 
@@ -21,30 +20,18 @@ import torch
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
+from spice_lib.provenance import package_versions
 from spice_lib.refit import REFIT_CHOICES, refit_equation_model
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
 from spice_lib.training import TrainingSettings, resolve_device, train
+from spice_lib.xs_layout import check_n_features, n_features, split_xs
 
-MODEL_FILE_FORMAT = 1
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of what produced a result, for provenance."""
-    import pysindy
-
-    from spice_lib import __version__
-
-    versions = {
-        "spice_lib": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "pysindy": pysindy.__version__,
-    }
-    return {name: str(version) for name, version in versions.items()}  # torch's is a str subclass
+MODEL_FILE_FORMAT = 2  # 2: the setting `refit` became `refit_parameters`
+# The settings' defaults live in the settings classes (one source); the estimator only names them.
+_TRAINING = TrainingSettings()
+_DISTILLATION = DistillationSettings()
 
 
 class SpiceEstimator:
@@ -59,7 +46,7 @@ class SpiceEstimator:
     so `torch.manual_seed` fixes the result; on the CPU the same seed and thread count give the same weights.
     Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge`, own values measured
     from their initial values (`sindy_center`; see sindy.py and equations.ModuleEquation), then
-    `refit` ('none', 'betas' or 'coefficients') of the equation model on the choices (see refit.py).
+    `refit_parameters` ('none', 'betas' or 'coefficients': which numbers are refitted) of the equation model on the choices (see refit.py).
     """
 
     def __init__(
@@ -68,22 +55,22 @@ class SpiceEstimator:
         spice_config: SpiceConfig,
         n_actions: int = 2,
         n_participants: int = 1,
-        learning_rate: float = 1e-2,
-        epochs: int = 128,
-        batch_size: int | None = None,
+        learning_rate: float = _TRAINING.learning_rate,
+        epochs: int = _TRAINING.epochs,
+        batch_size: int | None = _TRAINING.batch_size,
         device: str = "auto",
         seed: int | None = None,
-        weight_decay: float = 1e-3,
-        max_grad_norm: float | None = 1.0,
-        validation_split: float = 0.0,
-        early_stopping_patience: int | None = None,
-        print_every: int | None = None,
+        weight_decay: float = _TRAINING.weight_decay,
+        max_grad_norm: float | None = _TRAINING.max_grad_norm,
+        validation_split: float = _TRAINING.validation_split,
+        early_stopping_patience: int | None = _TRAINING.early_stopping_patience,
+        print_every: int | None = _TRAINING.print_every,
         n_threads: int | None = None,
-        sindy_degree: int = 1,
-        sindy_threshold: float = 0.05,
-        sindy_ridge: float = 1e-4,
-        sindy_center: bool = True,
-        refit: str = "coefficients",
+        sindy_degree: int = _DISTILLATION.degree,
+        sindy_threshold: float = _DISTILLATION.threshold,
+        sindy_ridge: float = _DISTILLATION.ridge,
+        sindy_center: bool = _DISTILLATION.center,
+        refit_parameters: str = "coefficients",
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -107,7 +94,7 @@ class SpiceEstimator:
         self.sindy_threshold = sindy_threshold
         self.sindy_ridge = sindy_ridge
         self.sindy_center = sindy_center
-        self.refit = refit
+        self.refit_parameters = refit_parameters
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
         self.verbose = verbose
@@ -117,7 +104,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit", "participant_ids", "rnn_kwargs", "verbose",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -160,9 +147,10 @@ class SpiceEstimator:
 
     def _check_data(self, xs, ys=None) -> tuple[torch.Tensor, torch.Tensor | None]:
         xs = torch.as_tensor(xs, dtype=torch.float32)
-        if xs.ndim != 3 or xs.shape[-1] < 2 * self.n_actions + 1:
-            raise ValueError(f"xs must be (sessions, trials, >= {2 * self.n_actions + 1} features), got {tuple(xs.shape)}")
-        index = xs[:, 0, -1]
+        if xs.ndim != 3:
+            raise ValueError(f"xs must be (sessions, trials, {n_features(self.n_actions)} features), got {tuple(xs.shape)}")
+        check_n_features(xs.shape[-1], self.n_actions)
+        index = split_xs(xs, self.n_actions).participant[:, 0]
         if len(index) and (index.min() < 0 or index.max() >= self.n_participants):
             raise ValueError(
                 f"xs holds participant index {int(index.max())} but the estimator has "
@@ -211,22 +199,22 @@ class SpiceEstimator:
 
     def distill(self, xs, ys=None) -> SpiceEstimator:
         """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
-        run over xs; then, unless refit='none', refit them on the choices ys. Sets equations_."""
+        run over xs; then, unless refit_parameters='none', refit them on the choices ys. Sets equations_."""
         self._check_fitted()
         xs, ys = self._check_data(xs, ys)
-        if self.refit not in REFIT_CHOICES:
-            raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {self.refit!r}")
-        if self.refit != "none" and ys is None:
-            raise ValueError(f"refit={self.refit!r} needs the choices: call distill(xs, ys)")
+        if self.refit_parameters not in REFIT_CHOICES:
+            raise ValueError(f"refit_parameters must be one of {REFIT_CHOICES}, got {self.refit_parameters!r}")
+        if self.refit_parameters != "none" and ys is None:
+            raise ValueError(f"refit_parameters={self.refit_parameters!r} needs the choices: call distill(xs, ys)")
         settings = DistillationSettings(
             degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge, center=self.sindy_center
         )
         self._log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
         with self._threads():
             self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
-            if self.refit != "none":
+            if self.refit_parameters != "none":
                 refit_equation_model(
-                    self.spice_model_, xs, ys, self.refit, threshold=self.sindy_threshold, log=self._log
+                    self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=self._log
                 )
                 self.equations_ = model_equations(self.spice_model_)
         return self

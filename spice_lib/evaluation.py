@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import torch
+
+from spice_lib.xs_layout import has_next_choice
 
 
 def _targets(ys) -> tuple[np.ndarray, np.ndarray]:
     ys = ys.detach().cpu().numpy() if isinstance(ys, torch.Tensor) else np.asarray(ys)
-    return ys[..., 0] >= 0, ys.argmax(-1)
+    return has_next_choice(ys), ys.argmax(-1)
 
 
 def choice_log_likelihoods(probabilities: np.ndarray, ys) -> np.ndarray:
@@ -43,3 +46,26 @@ def scores(probabilities: np.ndarray, ys, n_parameters: int) -> dict[str, float]
         "n_trials": n_trials,
         "n_parameters": int(n_parameters),
     }
+
+
+def score_models(estimator, agent, data) -> pd.DataFrame:
+    """Scores (see `scores`) of the RNN, the equations and the true agent on `data` (a DatasetRNN).
+
+    estimator: a fitted SpiceEstimator; agent: the true participants (AgentQ). Parameter counts: the RNN's
+    trainable weights; the equations' non-zero coefficients plus betas over all participants; the true
+    agent's active parameters (`AgentQ.active_parameter_count`).
+    """
+    rnn, spice = estimator.predict(data.xs)
+    equations = estimator.equations_
+    counts = {
+        "rnn": estimator.rnn_.count_parameters(),
+        "spice": sum(equations.n_parameters(p) for p in range(equations.n_participants)),
+        "truth": agent.active_parameter_count(),
+    }
+    probabilities = {"rnn": rnn, "spice": spice, "truth": agent.predict(data.xs)}
+    return pd.DataFrame([{"model": name, **scores(probabilities[name], data.ys, counts[name])} for name in counts])
+
+
+def agent_nll(agent, data) -> float:
+    """NLL per trial of an agent (anything with `predict(xs)`) replaying the sessions of `data`."""
+    return choice_nll(agent.predict(data.xs), data.ys)

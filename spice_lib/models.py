@@ -18,13 +18,17 @@ import torch
 from spice_lib.rnn import BaseRNN
 from spice_lib.spice_config import SpiceConfig
 
+# Weinhardt2024RNN's learned modules: what its config distils, the order of its grouped path, and what
+# parameter recovery reads.
+WEINHARDT_2024_MODULES = (
+    "x_learning_rate_reward",
+    "x_value_reward_not_chosen",
+    "x_value_choice_chosen",
+    "x_value_choice_not_chosen",
+)
+
 WEINHARDT_2024_CONFIG = SpiceConfig(
-    rnn_modules=[
-        "x_learning_rate_reward",
-        "x_value_reward_not_chosen",
-        "x_value_choice_chosen",
-        "x_value_choice_not_chosen",
-    ],
+    rnn_modules=list(WEINHARDT_2024_MODULES),
     control_parameters=["c_action", "c_reward", "c_value_reward"],
     library_setup={
         "x_learning_rate_reward": ["c_reward", "c_value_reward"],
@@ -51,15 +55,10 @@ class Weinhardt2024RNN(BaseRNN):
 
     init_values = {"x_value_reward": 0.5, "x_value_choice": 0.0, "x_learning_rate_reward": 0.0}
 
-    # Module order of the grouped path, and which of them end in a sigmoid.
-    _grouped_modules = (
-        "x_learning_rate_reward",
-        "x_value_reward_not_chosen",
-        "x_value_choice_chosen",
-        "x_value_choice_not_chosen",
-    )
+    # Module order of the grouped path (`_grouped_weights` unpacks them in this order).
+    _grouped_modules = WEINHARDT_2024_MODULES
 
-    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 8, hidden_size: int = 8, **kwargs):
+    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 8, hidden_size: int = 8):
         super().__init__(n_actions=n_actions, embedding_size=embedding_size, hidden_size=hidden_size)
         self.participant_embedding = self.setup_embedding(n_participants, self.embedding_size)
         self.betas["x_value_reward"] = self.setup_constant(self.embedding_size)
@@ -161,13 +160,16 @@ class Weinhardt2024RNN(BaseRNN):
         fixed_input = flat_rewards.unsqueeze(-1) * reward_weight + embedding_term.repeat_interleave(n_actions, 0)
         chosen = actions.reshape(n_time, batch * n_actions) > 0.5
         sigmoid_columns = torch.tensor([True, False, True, True], device=inputs.device)
+        # Padded sessions keep their state; only trials where some session is padded pay for the check.
+        real_arms = timesteps.real.repeat_interleave(n_actions, 1)[..., None] if any(timesteps.padded) else None
 
         learning_rate, value_reward, value_choice = (
             self.state[name].reshape(-1) for name in ("x_learning_rate_reward", "x_value_reward", "x_value_choice")
         )
         state = torch.stack([learning_rate, value_reward, value_choice], -1)
         reward_values, choice_values = [], []
-        for fixed_t, chosen_t, reward_t in zip(fixed_input.unbind(0), chosen.unbind(0), flat_rewards.unbind(0)):
+        steps = zip(fixed_input.unbind(0), chosen.unbind(0), flat_rewards.unbind(0), timesteps.padded)
+        for t, (fixed_t, chosen_t, reward_t, padded_t) in enumerate(steps):
             hidden = torch.tanh(torch.addmm(fixed_t, state, state_weight))
             output = torch.addmm(output_bias, hidden, output_weight)
             output = torch.where(sigmoid_columns, torch.sigmoid(output), output)
@@ -175,9 +177,14 @@ class Weinhardt2024RNN(BaseRNN):
             learning_rate = torch.where(chosen_t, rate, 0.0)
             value_reward = torch.where(chosen_t, torch.lerp(value_reward, reward_t, rate), reward_not_chosen)
             value_choice = torch.where(chosen_t, choice_chosen, choice_not_chosen)
-            state = torch.stack([learning_rate, value_reward, value_choice], -1)
+            # A padded trial's logits come from the updated values, as in the loop; they are never scored.
             reward_values.append(value_reward)
             choice_values.append(value_choice)
+            next_state = torch.stack([learning_rate, value_reward, value_choice], -1)
+            if padded_t:
+                next_state = torch.where(real_arms[t], next_state, state)
+                learning_rate, value_reward, value_choice = next_state.unbind(-1)
+            state = next_state
 
         shape = (n_time, batch, n_actions)
         beta_reward = self.betas["x_value_reward"](participant_embedding)
@@ -204,7 +211,7 @@ class RescorlaWagnerRNN(BaseRNN):
 
     init_values = {"x_value_reward": 0.5}
 
-    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 4, hidden_size: int = 8, **kwargs):
+    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 4, hidden_size: int = 8):
         super().__init__(n_actions=n_actions, embedding_size=embedding_size, hidden_size=hidden_size)
         self.participant_embedding = self.setup_embedding(n_participants, self.embedding_size)
         self.betas["x_value_reward"] = self.setup_constant(self.embedding_size)
@@ -251,7 +258,7 @@ FORGETTING_CONFIG = SpiceConfig(
 class ForgettingRNN(RescorlaWagnerRNN):
     """Rescorla-Wagner for the chosen arm plus a learned update (forgetting) of the unchosen arms."""
 
-    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 4, hidden_size: int = 8, **kwargs):
+    def __init__(self, n_actions: int, n_participants: int, embedding_size: int = 4, hidden_size: int = 8):
         super().__init__(n_actions, n_participants, embedding_size, hidden_size)
         self.submodules_rnn["x_value_reward_not_chosen"] = self.setup_module(0 + self.embedding_size)
 

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from spice_lib.agents import Agent
-from spice_lib.dataset import NOT_SHOWN
 from spice_lib.rnn import BaseRNN
+from spice_lib.xs_layout import NOT_SHOWN, join_xs
 
 
 class AgentNetwork(Agent):
@@ -40,7 +40,7 @@ class AgentNetwork(Agent):
         reward = np.asarray(reward, dtype=np.float64)
         one_hot = np.eye(self.n_actions)[choice]
         shown = np.where(reward >= 0, reward, NOT_SHOWN)  # NaN and -1 both mean "not shown"
-        step = np.concatenate([one_hot, shown, self._participant_index[:, None]], -1)[None]
+        step = join_xs(one_hot, shown, self._participant_index)[None]
         with torch.no_grad():
             inputs = torch.as_tensor(step, dtype=torch.float32, device=self._device)
             logits, self._state = self.model(inputs, prev_state=self._state, batch_first=False)

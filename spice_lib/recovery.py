@@ -18,16 +18,9 @@ from __future__ import annotations
 import pandas as pd
 
 from spice_lib.equations import EquationSet
+from spice_lib.models import WEINHARDT_2024_MODULES
 
 WEINHARDT_2024_RECOVERABLE = ("alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice")
-
-
-WEINHARDT_2024_MODULES = (
-    "x_learning_rate_reward",
-    "x_value_reward_not_chosen",
-    "x_value_choice_chosen",
-    "x_value_choice_not_chosen",
-)
 
 
 def has_recovery_mapping(equations: EquationSet) -> bool:
@@ -67,3 +60,23 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+RECOVERY_COLUMNS = {"participant": "string", "parameter": "string", "true": float, "recovered": float}
+
+
+def recovery_table(equations: EquationSet, truth: pd.DataFrame) -> pd.DataFrame:
+    """Long table: participant, parameter, true and recovered value, for every participant of `truth` (a
+    parameter table, one row per participant). Empty (same columns) for equations of a model without a
+    recovery mapping."""
+    if not has_recovery_mapping(equations):
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in RECOVERY_COLUMNS.items()})
+    recovered = recover_agent_q_parameters(equations).set_index("participant")
+    true = truth.set_index(truth["participant"].astype(str))
+    rows = [
+        {"participant": participant, "parameter": name, "true": float(true.loc[participant, name]),
+         "recovered": float(recovered.loc[participant, name])}
+        for participant in recovered.index
+        for name in recovered.columns
+    ]  # fmt: skip
+    return pd.DataFrame(rows).astype(RECOVERY_COLUMNS)

@@ -34,8 +34,8 @@ def refit_equation_model(
     what: 'betas' refits the betas only; 'coefficients' refits the betas and every non-zero coefficient.
     threshold: with 'coefficients', coefficients that the refit leaves smaller than this are removed and the
     rest refitted, until none is (sequential thresholding, as STLSQ does, but on the likelihood of the
-    choices). Returns the NLL per trial before and after. If the refit fails to improve, the model is left
-    as it was.
+    choices). Returns the NLL per trial before and after. If the refit fails (non-finite loss) or does not
+    improve, the model is left as it was and (before, before) is returned; `log` says which.
     """
     if what not in REFIT_CHOICES[1:]:
         raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {what!r}")
@@ -54,18 +54,28 @@ def refit_equation_model(
 
     with torch.no_grad():
         before = loss().item()
-    after = _minimise(loss, trainable, max_iterations)
+    after = _minimise(loss, trainable, max_iterations, log)
     while what == "coefficients" and threshold and math.isfinite(after):
         if not _remove_small_terms(model.equations, threshold):
             break
-        after = _minimise(loss, trainable, max_iterations)
+        after = _minimise(loss, trainable, max_iterations, log)
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    if not math.isfinite(after) or after > before:
+    if not math.isfinite(after):
         model.load_state_dict(before_state)
-        log(f"Refit did not improve the equation model (NLL {before:.5f} -> {after:.5f}); kept the distilled values.")
+        log(f"Refit of {what} failed (non-finite loss); kept the distilled values (NLL per trial {before:.5f}).")
+        return before, before
+    if after > before:
+        model.load_state_dict(before_state)
+        log(
+            f"Refit of {what} did not improve the equation model (NLL per trial {before:.5f} -> {after:.5f}); "
+            f"kept the distilled values."
+        )
         return before, before
     log(f"Refit of {what}: NLL per trial {before:.5f} -> {after:.5f}")
+    clipped = model.equations.clip_constant_equations()
+    if clipped:
+        log(f"{clipped} constant equation(s) were outside their module's range and now print at its bound.")
     return before, after
 
 
@@ -81,10 +91,16 @@ def _remove_small_terms(equations, threshold: float) -> int:
     return dropped
 
 
-def _minimise(loss: Callable[[], torch.Tensor], parameters: list[torch.Tensor], max_iterations: int) -> float:
+def _minimise(
+    loss: Callable[[], torch.Tensor],
+    parameters: list[torch.Tensor],
+    max_iterations: int,
+    log: Callable[[str], None] = print,
+) -> float:
     """L-BFGS with a strong-Wolfe line search; if its line search runs into a region where the model's
     values explode (an equation can leave the range its module was trained in), start again from the
-    distilled values with Adam, whose small steps stay near them. Returns the final loss (NaN on failure)."""
+    distilled values with Adam, whose small steps stay near them, and say so through `log`. Returns the
+    final loss (NaN on failure)."""
     start = [p.detach().clone() for p in parameters]
     optimizer = torch.optim.LBFGS(
         parameters, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-5, tolerance_change=1e-7,
@@ -105,8 +121,10 @@ def _minimise(loss: Callable[[], torch.Tensor], parameters: list[torch.Tensor], 
             value = loss().item()
         if math.isfinite(value):
             return value
-    except (FloatingPointError, RuntimeError):
-        pass
+        reason = f"it ended at a non-finite loss ({value})"
+    except (FloatingPointError, RuntimeError) as error:
+        reason = f"{type(error).__name__}: {error}"
+    log(f"Refit: L-BFGS failed ({reason}); starting again from the distilled values with Adam.")
     with torch.no_grad():
         for parameter, value in zip(parameters, start):
             parameter.copy_(value)

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from spice_lib.xs_layout import is_real_trial, split_xs
+
 
 class SpiceModule(nn.Module):
     """One mechanism: [own value, listed inputs..., participant embedding] -> next value (before activation).
@@ -56,18 +58,31 @@ class ParticipantScale(nn.Module):
         return nn.functional.softplus(logit)
 
 
+# The values a module can produce through its activation. The equation that replaces such a module is held
+# to the same range: a linear equation fitted inside it would otherwise run off (a learning rate above 1 or
+# below 0 makes values grow without bound).
+ACTIVATION_RANGES: dict[Callable, tuple[float, float]] = {
+    torch.sigmoid: (0.0, 1.0),
+    nn.functional.sigmoid: (0.0, 1.0),
+    torch.tanh: (-1.0, 1.0),
+    nn.functional.tanh: (-1.0, 1.0),
+}
+
+
 class Recording:
     """What one or more forward passes showed SPICE, stacked per forward pass ("chunk").
 
     signals[key]: (n_trials, batch, n_actions) values given to `record_signal` (the state *before* a
     module's update, or a control signal); outputs[key]: the value a module produced (*after* the update,
     for every arm, before the chosen/not-chosen mask); participant_index (batch,) and valid (n_trials,
-    batch) per chunk; states: which memory state each module updated.
+    batch) per chunk; states: which memory state each module updated; ranges: the values each module can
+    produce (`ACTIVATION_RANGES`), for modules whose activation bounds them.
     """
 
     def __init__(self):
         self.chunks: list[dict] = []
         self.states: dict[str, str] = {}  # module -> the memory state it updates
+        self.ranges: dict[str, tuple[float, float]] = {}
 
     def start_chunk(self, participant_index: torch.Tensor, valid: torch.Tensor) -> None:
         self.chunks.append(
@@ -92,6 +107,7 @@ class Recording:
 
         return {
             "states": dict(self.states),
+            "ranges": dict(self.ranges),
             "participant_index": torch.cat([c["participant_index"] for c in self.chunks]).numpy(),
             "valid": torch.cat([c["valid"] for c in self.chunks], 1).numpy(),
             "signals": join("signals"),
@@ -108,7 +124,7 @@ class BaseRNN(nn.Module):
 
     init_values: dict[str, float] = {}
 
-    def __init__(self, n_actions: int, embedding_size: int = 0, hidden_size: int = 8, **kwargs):
+    def __init__(self, n_actions: int, embedding_size: int = 0, hidden_size: int = 8):
         super().__init__()
         self.n_actions = int(n_actions)
         self.embedding_size = int(embedding_size)
@@ -122,6 +138,8 @@ class BaseRNN(nn.Module):
         self._recording: Recording | None = None
         # This trial's signals by name, for equations to read their inputs (kept only on the equation model).
         self._signals: dict[str, torch.Tensor] = {}
+        # (real (batch,), state before the trial) while a trial with padded sessions runs; see `Timesteps`.
+        self._padding_undo: tuple[torch.Tensor, dict[str, torch.Tensor]] | None = None
 
     # -- building blocks -------------------------------------------------------------------------------
 
@@ -147,6 +165,7 @@ class BaseRNN(nn.Module):
         }
 
     def get_state(self) -> dict[str, torch.Tensor]:
+        self.restore_padded_sessions()
         return dict(self.state)
 
     def init_forward_pass(self, inputs: torch.Tensor, prev_state=None, batch_first: bool = False):
@@ -155,29 +174,48 @@ class BaseRNN(nn.Module):
         inputs: (batch, time, features) if batch_first else (time, batch, features), in the DatasetRNN layout.
         Returns ((actions, rewards, blocks, additional_inputs), (participant_ids, experiment_ids), logits,
         timesteps): actions, rewards, logits are (time, batch, n_actions); participant_ids (batch, 1).
-        Padded trials come out with an all-zero action, so no module update is selected on them.
+        Padded trials come out with an all-zero action. A session's memory state does not change on its
+        padded trials: `timesteps` (iterate it as the tutorial's loop does, first in its `zip`) restores
+        the state of the padded sessions once the loop body of such a trial has run.
         """
         if batch_first:
             inputs = inputs.transpose(0, 1)
-        n_actions = self.n_actions
         n_time, batch = inputs.shape[:2]
-        raw_actions = inputs[..., :n_actions]
-        actions = raw_actions.clamp(min=0)
-        rewards = inputs[..., n_actions : 2 * n_actions]
-        additional_inputs = inputs[..., 2 * n_actions : -1]
+        one_hot, rewards, additional_inputs, participant = split_xs(inputs, self.n_actions)
+        actions = one_hot.clamp(min=0)
         blocks = inputs.new_zeros((n_time, batch, 0))
-        participant_ids = inputs[0, :, -1:].long()
+        participant_ids = participant[0, :, None].long()
         experiment_ids = torch.zeros_like(participant_ids)
         self._signals = {}
+        self._padding_undo = None
         if self.equations is not None:
             self.equations.start_forward(participant_ids[:, 0])
         self.state = dict(prev_state) if prev_state is not None else self.initial_state(batch, inputs.device)
+        real = is_real_trial(one_hot)
         if self._recording is not None:
-            self._recording.start_chunk(participant_ids[:, 0], raw_actions.sum(-1) == 1)
-        logits = inputs.new_zeros((n_time, batch, n_actions))
-        return (actions, rewards, blocks, additional_inputs), (participant_ids, experiment_ids), logits, range(n_time)
+            self._recording.start_chunk(participant_ids[:, 0], real)
+        logits = inputs.new_zeros((n_time, batch, self.n_actions))
+        return (
+            (actions, rewards, blocks, additional_inputs),
+            (participant_ids, experiment_ids),
+            logits,
+            Timesteps(self, real),
+        )
+
+    def restore_padded_sessions(self) -> None:
+        """Give the sessions that were padded on the trial just run back the state they had before it.
+        `timesteps`, `post_forward_pass` and `get_state` call it; it does nothing when there is nothing to undo."""
+        if self._padding_undo is None:
+            return
+        real, before = self._padding_undo
+        self._padding_undo = None
+        for name, value in self.state.items():
+            if name in before:
+                keep = real.view(real.shape + (1,) * (value.ndim - 1))
+                self.state[name] = torch.where(keep, value, before[name])
 
     def post_forward_pass(self, logits: torch.Tensor, batch_first: bool = False) -> torch.Tensor:
+        self.restore_padded_sessions()  # in case the loop did not resume `timesteps` after the last trial
         return logits.transpose(0, 1) if batch_first else logits
 
     def call_module(
@@ -220,6 +258,8 @@ class BaseRNN(nn.Module):
         if self._recording is not None:
             self._recording.append("outputs", key_module, next_value, value.shape)
             self._recording.states[key_module] = key_state
+            if activation_rnn in ACTIVATION_RANGES:
+                self._recording.ranges[key_module] = ACTIVATION_RANGES[activation_rnn]
         return next_value if action is None else next_value * action
 
     def record_signal(self, key: str, value: torch.Tensor) -> None:
@@ -248,6 +288,35 @@ class BaseRNN(nn.Module):
     def count_parameters(self) -> int:
         """Number of trainable weights (for the RNN's BIC)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class Timesteps:
+    """The trial indices 0..n_time-1 of a forward pass (what `range(n_time)` was), which also keep the memory
+    state of padded sessions unchanged.
+
+    Before a trial on which some session is padded it snapshots the model's state; when iteration resumes
+    after the loop body, it puts the snapshot back for the padded sessions. Which trials have padding is
+    worked out once, so trials without padding cost nothing extra (and no GPU sync).
+    real: (n_time, batch) bool, True on real trials; padded: per trial, whether some session is padded.
+    """
+
+    def __init__(self, model: BaseRNN, real: torch.Tensor):
+        self.model = model
+        self.real = real
+        self.padded: list[bool] = (~real).any(1).tolist()
+
+    def __len__(self) -> int:
+        return len(self.padded)
+
+    def __iter__(self) -> Iterator[int]:
+        model = self.model
+        for timestep, padded in enumerate(self.padded):
+            if not padded:
+                yield timestep
+                continue
+            model._padding_undo = (self.real[timestep], dict(model.state))
+            yield timestep
+            model.restore_padded_sessions()
 
 
 def _stack_inputs(inputs, value: torch.Tensor) -> torch.Tensor:

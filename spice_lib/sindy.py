@@ -127,7 +127,8 @@ def distill_recording(
                 )
             coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center)
             coefficient_rows.append(coefficients)
-        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center)
+        bounds = recorded.get("ranges", {}).get(module)
+        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds)
         logger.info("distilled %s for %d participants", module, len(participant_ids))
     return modules
 

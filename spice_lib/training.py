@@ -12,6 +12,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from spice_lib.xs_layout import has_next_choice
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """'auto' means CUDA when it is there, else the CPU; asking for CUDA without it is an error."""
@@ -24,20 +26,25 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def next_choice_nll(logits: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
-    """Mean negative log-likelihood per trial of the next choice; trials with ys = -1 are ignored.
+    """Mean negative log-likelihood per trial of the next choice; trials with ys = -1 are ignored. The same
+    score as `evaluation.choice_nll` gives the softmax of these logits (a test keeps the two equal).
 
     logits: (sessions, trials, n_actions); ys: one-hot next choice, -1 on last and padded trials.
     """
-    mask = ys[..., 0] >= 0
+    mask = has_next_choice(ys)
     return nn.functional.cross_entropy(logits[mask], ys[mask].argmax(-1))
 
 
 @dataclass
 class TrainingSettings:
+    """How the RNN is trained. These defaults are the library's (SpiceEstimator's) and the workflow's
+    (config schema) defaults; a test keeps the three equal."""
+
     epochs: int = 128
     learning_rate: float = 1e-2
     batch_size: int | None = None  # None: all sessions in one batch
-    weight_decay: float = 0.0
+    # L2 on the mechanism modules only: pulls each towards the flattest function the data allow.
+    weight_decay: float = 1e-3
     max_grad_norm: float | None = 1.0
     validation_split: float = 0.0  # share of sessions held out for early stopping
     early_stopping_patience: int | None = None  # epochs without validation improvement before stopping

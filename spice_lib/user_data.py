@@ -1,4 +1,4 @@
-"""Import a user's choice data (CSV, TSV or Parquet) into the trials table (DESIGN.md, the data contract).
+"""Import a user's choice data (CSV, TSV or Parquet) into the trials table (docs/architecture.md, "The data contract").
 
 `import_choice_data` reads a file, maps its columns onto ours, validates every value and returns the trials
 table (exact dtypes of `TRIALS_COLUMNS`, sorted by participant in order of first appearance, session, trial)

@@ -12,7 +12,9 @@ from spice_lib import (
     trials_from_dataset,
     write_trials,
 )
+from spice_lib.dataset import split_inputs
 from spice_lib.trials_io import write_table
+from spice_lib.xs_layout import check_n_features, has_next_choice, is_real_trial, join_xs, n_features, split_xs
 
 
 def ragged_dataset():
@@ -35,6 +37,37 @@ def test_layout_and_padding_convention():
     assert (xs[2, :, -1] == 1).all()
     assert not torch.isnan(xs).any() and not torch.isnan(ys).any()
     assert dataset.session_ids.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_xs_layout_splits_and_joins_numpy_and_torch_alike(kind):
+    xs = ragged_dataset().xs
+    xs = xs.numpy() if kind == "numpy" else xs
+    one_hot, rewards, extra, participant = split_xs(xs, 2)
+    assert all(type(part) is type(xs) for part in (one_hot, rewards, extra, participant))
+    assert one_hot.shape == rewards.shape == (3, 4, 2) and extra.shape == (3, 4, 0) and participant.shape == (3, 4)
+    assert n_features(2) == xs.shape[-1] == 5
+    assert is_real_trial(one_hot).tolist() == [[True] * 4, [True, True, False, False], [True, True, True, False]]
+    assert participant[:, 0].tolist() == [0, 0, 1]
+    joined = join_xs(one_hot, rewards, participant)
+    assert type(joined) is type(xs) and (joined == xs).all()
+    ys = ragged_dataset().ys
+    assert has_next_choice(ys).sum() == 9 - 3  # every real trial but each session's last
+
+
+def test_split_inputs_reads_choices_rewards_and_participants():
+    choices, rewards, participant_index, valid = split_inputs(ragged_dataset().xs, 2)
+    assert choices.tolist() == [[0, 1, 1, 0], [1, 0, -1, -1], [1, 1, 0, -1]]
+    assert rewards[0, 0].tolist() == [1.0, -1.0] and (rewards[1, 2:] == -1).all()
+    assert participant_index.tolist() == [0, 0, 1] and valid.sum() == 9
+
+
+def test_width_of_xs_must_fit_the_number_of_arms():
+    check_n_features(7, 3)
+    with pytest.raises(ValueError, match="xs has 7 features, i.e. 3 arms; this estimator has n_actions=2"):
+        check_n_features(7, 2)
+    with pytest.raises(ValueError, match="xs has 7 features, i.e. 3 arms; ys has 2 arms, which needs 5 features"):
+        DatasetRNN(torch.zeros(2, 3, 7), torch.zeros(2, 3, 2))
 
 
 def test_trials_table_round_trip_is_exact(tmp_path):

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import torch
-from tutorial_custom_rnn import CustomRNN, custom_config
 
 from spice_lib import (
     FORGETTING_CONFIG,
     RESCORLA_WAGNER_CONFIG,
     WEINHARDT_2024_CONFIG,
     BanditsDrift,
+    BaseRNN,
     DatasetRNN,
     ForgettingRNN,
     RescorlaWagnerRNN,
@@ -20,10 +20,11 @@ from spice_lib import (
 )
 from spice_lib.plotting import plot_session
 from spice_lib.training import next_choice_nll
+from spice_lib.tutorial_rnn import CustomRNN, custom_config
 
 
 def estimator(rnn_class=Weinhardt2024RNN, config=WEINHARDT_2024_CONFIG, **settings):
-    defaults = dict(epochs=5, learning_rate=1e-2, seed=0, verbose=False, refit="none")
+    defaults = dict(epochs=5, learning_rate=1e-2, seed=0, verbose=False, refit_parameters="none")
     return SpiceEstimator(rnn_class, config, **(defaults | settings))
 
 
@@ -43,29 +44,107 @@ def test_tutorial_custom_rnn_trains_through_the_estimator(small_dataset):
     assert isinstance(fitted.rnn_, CustomRNN)
 
 
-def test_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dataset):
-    model = randomised(Weinhardt2024RNN(n_actions=2, n_participants=1))
-    tutorial = CustomRNN(n_actions=2, n_participants=1)
-    tutorial.load_state_dict(model.state_dict())  # same parameter names, same layout
+def ragged_three_arm_dataset(seed: int = 0) -> tuple[DatasetRNN, list[int]]:
+    """3 arms, 4 participants, 6 sessions of different lengths (so each is padded differently); the first
+    three sessions see only the chosen arm's reward, the others every arm's. Returns it and the lengths."""
+    rng = np.random.default_rng(seed)
+    lengths = [12, 5, 9, 2, 7, 11]
+    n_trials = max(lengths)
+    choices = rng.integers(0, 3, (len(lengths), n_trials))
+    choices[np.arange(n_trials) >= np.array(lengths)[:, None]] = -1
+    rewards = rng.integers(0, 2, (len(lengths), n_trials, 3)).astype(float)
+    unchosen = np.arange(3) != np.maximum(choices, 0)[..., None]
+    rewards[:3][unchosen[:3]] = -1.0
+    dataset = DatasetRNN.from_sessions(choices, rewards, participant_index=[0, 1, 2, 3, 1, 3])
+    return dataset, lengths
 
-    grouped_logits, grouped_state = model(small_dataset.xs, batch_first=True)
+
+@pytest.mark.parametrize("case", ["two arms, one participant", "three arms, four participants, padded"])
+def test_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dataset, case):
+    if case.startswith("two"):
+        dataset, n_actions, n_participants = small_dataset, 2, 1
+    else:
+        dataset, n_actions, n_participants = ragged_three_arm_dataset()[0], 3, 4
+        assert (dataset.xs[..., 0] < 0).any()  # there is padding
+    model = randomised(Weinhardt2024RNN(n_actions=n_actions, n_participants=n_participants))
+    tutorial = CustomRNN(n_actions=n_actions, n_participants=n_participants)
+    tutorial.load_state_dict(model.state_dict())  # same parameter names, same layout
+    embeddings = model.participant_embedding.weight
+    assert all(not torch.equal(embeddings[0], embeddings[i]) for i in range(1, n_participants))
+
+    model.use_grouped_path = True
+    grouped_logits, grouped_state = model(dataset.xs, batch_first=True)
     model.use_grouped_path = False
-    loop_logits, loop_state = model(small_dataset.xs, batch_first=True)
-    tutorial_logits, _ = tutorial(small_dataset.xs, batch_first=True)
+    loop_logits, loop_state = model(dataset.xs, batch_first=True)
+    tutorial_logits, tutorial_state = tutorial(dataset.xs, batch_first=True)
     torch.testing.assert_close(grouped_logits, loop_logits, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(grouped_logits, tutorial_logits, atol=1e-5, rtol=1e-5)
     for name in grouped_state:
         torch.testing.assert_close(grouped_state[name], loop_state[name], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(grouped_state[name], tutorial_state[name], atol=1e-5, rtol=1e-5)
 
     # ... and the same gradients
     gradients = []
-    for grouped in (True, False):
+    for network, grouped in ((model, True), (model, False), (tutorial, None)):
+        if grouped is not None:
+            network.use_grouped_path = grouped
+        network.zero_grad()
+        next_choice_nll(network(dataset.xs, batch_first=True)[0], dataset.ys).backward()
+        gradients.append({name: p.grad.clone() for name, p in network.named_parameters()})
+    for other in gradients[1:]:
+        assert other.keys() == gradients[0].keys()
+        for name in gradients[0]:
+            torch.testing.assert_close(gradients[0][name], other[name], atol=1e-5, rtol=1e-5)
+
+
+class TimestepsLastRNN(BaseRNN):
+    """Iterates `timesteps` last in its zip, so the loop never resumes it after the final trial."""
+
+    init_values = {"x_value": 0.5}
+
+    def __init__(self, n_actions, n_participants):
+        super().__init__(n_actions=n_actions, embedding_size=2)
+        self.participant_embedding = self.setup_embedding(n_participants, self.embedding_size)
+        self.submodules_rnn["x_value_not_chosen"] = self.setup_module(0 + self.embedding_size)
+
+    def forward(self, inputs, prev_state=None, batch_first=False):
+        (actions, _, _, _), (participant_id, _), logits, timesteps = self.init_forward_pass(
+            inputs, prev_state, batch_first
+        )
+        embedding = self.participant_embedding(participant_id[:, 0])
+        for action, timestep in zip(actions, timesteps):
+            not_chosen = self.call_module("x_value_not_chosen", "x_value", 1 - action, None, embedding)
+            self.state["x_value"] = self.state["x_value"] * action + not_chosen
+            logits[timestep] = self.state["x_value"]
+        return self.post_forward_pass(logits, batch_first), self.get_state()
+
+
+def weinhardt(grouped: bool):
+    def build(n_actions, n_participants):
+        model = Weinhardt2024RNN(n_actions=n_actions, n_participants=n_participants)
         model.use_grouped_path = grouped
-        model.zero_grad()
-        next_choice_nll(model(small_dataset.xs, batch_first=True)[0], small_dataset.ys).backward()
-        gradients.append([p.grad.clone() for p in model.parameters()])
-    for a, b in zip(*gradients):
-        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4)
+        return model
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "build",
+    [weinhardt(True), weinhardt(False), CustomRNN, RescorlaWagnerRNN, ForgettingRNN, TimestepsLastRNN],
+    ids=["Weinhardt2024RNN-grouped", "Weinhardt2024RNN-loop", "CustomRNN", "RescorlaWagnerRNN", "ForgettingRNN",
+         "timesteps-last-in-zip"],
+)  # fmt: skip
+def test_padding_leaves_the_state_unchanged(build):
+    """Each session run alone, unpadded, ends in the state it ends in inside the padded batch."""
+    dataset, lengths = ragged_three_arm_dataset()
+    model = randomised(build(n_actions=3, n_participants=4))
+    batch_logits, batch_state = model(dataset.xs, batch_first=True)
+    assert set(batch_state) == set(model.init_values)
+    for session, length in enumerate(lengths):
+        alone_logits, alone_state = model(dataset.xs[session : session + 1, :length], batch_first=True)
+        torch.testing.assert_close(batch_logits[session, :length], alone_logits[0])
+        for name in batch_state:
+            torch.testing.assert_close(batch_state[name][session], alone_state[name][0], msg=f"{name}, {session}")
 
 
 def padded(dataset: DatasetRNN, extra: int) -> DatasetRNN:
@@ -266,6 +345,28 @@ def test_estimator_rejects_data_for_more_participants(small_dataset):
     xs[0, :, -1] = 5
     with pytest.raises(ValueError, match="participant index 5 but the estimator has n_participants=1"):
         estimator().train(xs, small_dataset.ys)
+
+
+def test_estimator_rejects_xs_of_another_number_of_arms(small_dataset):
+    fitted = estimator(epochs=1).train(small_dataset.xs, small_dataset.ys)  # n_actions=2
+    three_arms, _ = ragged_three_arm_dataset()
+    message = "xs has 7 features, i.e. 3 arms; this estimator has n_actions=2, which needs 5 features"
+    with pytest.raises(ValueError, match=message):
+        fitted.predict(three_arms.xs)
+    with pytest.raises(ValueError, match=message):
+        estimator().train(three_arms.xs, three_arms.ys)
+    with pytest.raises(ValueError, match="xs has 6 features, which fits no number of arms"):
+        fitted.predict(torch.zeros(2, 3, 6))
+
+
+@pytest.mark.parametrize("rnn_class", [Weinhardt2024RNN, RescorlaWagnerRNN, ForgettingRNN])
+def test_misspelt_rnn_kwargs_are_an_error_naming_the_key(small_dataset, rnn_class):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'hiden_size'"):
+        estimator(rnn_class, rnn_kwargs={"hiden_size": 4}).train(small_dataset.xs, small_dataset.ys)
+    fitted = estimator(rnn_class, rnn_kwargs={"hidden_size": 4}, epochs=1).train(small_dataset.xs, small_dataset.ys)
+    assert all(module.hidden.out_features == 4 for module in fitted.rnn_.submodules_rnn.values())
+    with pytest.raises(TypeError, match="unexpected keyword argument 'embeding_size'"):
+        BaseRNN(n_actions=2, embeding_size=3)
 
 
 def test_plot_session_shows_every_agent_and_value(small_dataset, tutorial_agent):

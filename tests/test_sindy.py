@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pytest
-from tutorial_custom_rnn import CustomRNN, custom_config
 
 from spice_lib import (
     WEINHARDT_2024_CONFIG,
@@ -18,9 +17,11 @@ from spice_lib import (
     sample_population,
     write_equations,
 )
+from spice_lib.equation_replay import replay_weinhardt2024
 from spice_lib.equations import EquationSet, ModuleEquation
 from spice_lib.evaluation import choice_nll
 from spice_lib.sindy import DistillationSettings, distill_recording
+from spice_lib.tutorial_rnn import CustomRNN, custom_config
 
 CONFIG = SpiceConfig(
     rnn_modules=["x_value"],
@@ -112,48 +113,16 @@ def population_fit():
     dataset, _, _ = create_dataset(population, BanditsDrift(0.2), n_trials=40, n_sessions=8, seed=1)
     estimator = SpiceEstimator(
         Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, epochs=25, seed=0, verbose=False,
-        refit="none", participant_ids=dataset.participant_ids,
+        refit_parameters="none", participant_ids=dataset.participant_ids,
     )  # fmt: skip
     return estimator.fit(dataset.xs, dataset.ys), dataset
 
 
-def reference_equation_model(equations: EquationSet, xs: np.ndarray) -> np.ndarray:
-    """A deliberately slow loop, one participant, session, trial and arm at a time, of the Weinhardt2024
-    equation model; returns the probabilities of each next choice."""
-    n_sessions, n_trials = xs.shape[:2]
-    probabilities = np.zeros((n_sessions, n_trials, 2))
-    m = equations.modules
-
-    def step(module, participant, **variables):
-        return m[module].value_at(participant, **variables)
-
-    for s in range(n_sessions):
-        p = int(xs[s, 0, -1])
-        lr, value, choice = [0.0, 0.0], [0.5, 0.5], [0.0, 0.0]
-        for t in range(n_trials):
-            chosen = int(np.argmax(xs[s, t, :2]))
-            reward = xs[s, t, 2:4]
-            new_lr, new_value, new_choice = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
-            for arm in range(2):
-                if arm == chosen:
-                    rate = step("x_learning_rate_reward", p, x_learning_rate_reward=lr[arm], c_reward=reward[arm], c_value_reward=value[arm])
-                    new_lr[arm] = rate
-                    new_value[arm] = value[arm] + rate * (reward[arm] - value[arm])
-                    new_choice[arm] = step("x_value_choice_chosen", p, x_value_choice_chosen=choice[arm])
-                else:
-                    new_value[arm] = step("x_value_reward_not_chosen", p, x_value_reward_not_chosen=value[arm])
-                    new_choice[arm] = step("x_value_choice_not_chosen", p, x_value_choice_not_chosen=choice[arm])
-            lr, value, choice = new_lr, new_value, new_choice
-            logits = equations.betas["x_value_reward"][p] * np.array(value) + equations.betas["x_value_choice"][p] * np.array(choice)
-            probabilities[s, t] = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
-    return probabilities
-
-
-def test_batched_equation_model_equals_a_slow_reference_loop(population_fit):
+def test_batched_equation_model_equals_the_numpy_replay(population_fit):
     estimator, dataset = population_fit
     _, batched = estimator.predict(dataset.xs)
-    slow = reference_equation_model(estimator.equations_, dataset.xs.numpy())
-    np.testing.assert_allclose(batched, slow, atol=2e-5)
+    replayed = replay_weinhardt2024(estimator.equations_, dataset.xs.numpy())
+    np.testing.assert_allclose(batched, replayed, atol=2e-5)
 
 
 def test_equations_table_round_trips_into_identical_predictions(tmp_path, population_fit):
@@ -193,13 +162,13 @@ def test_print_spice_model_prints_the_tutorials_format(population_fit):
 
 
 def test_tutorial_custom_rnn_distils_and_refit_improves_the_likelihood(small_dataset):
-    estimator = SpiceEstimator(CustomRNN, custom_config, epochs=20, seed=0, verbose=False, refit="none")
+    estimator = SpiceEstimator(CustomRNN, custom_config, epochs=20, seed=0, verbose=False, refit_parameters="none")
     estimator.fit(small_dataset.xs, small_dataset.ys)
     assert set(estimator.equations_.modules) == set(custom_config.rnn_modules)
     distilled = estimator.equations_
     nll_distilled = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
 
-    estimator.refit = "coefficients"
+    estimator.refit_parameters = "coefficients"
     estimator.distill(small_dataset.xs, small_dataset.ys)
     nll_refit = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
     assert nll_refit < nll_distilled
@@ -277,3 +246,25 @@ def test_thresholded_refit_removes_a_term_the_choices_do_not_support():
     assert rate.coefficient("c_value_reward[k]") == 0.0
     assert abs(rate.coefficient("1") - 0.3) < 0.05
     assert abs(refitted.betas["x_value_reward"][0] - 3.0) < 0.45
+
+
+def test_a_module_bounded_by_its_activation_keeps_its_equation_in_range(tmp_path, small_dataset):
+    # A learning-rate equation distilled or refitted outside [0, 1] would make values grow without bound.
+    rate = ModuleEquation(["lr", "c_reward"], [[0, 0], [1, 0], [0, 1]], [[0.2, 0.0, 1.5], [-0.4, 0.0, 0.0]], bounds=(0, 1))
+    np.testing.assert_allclose(rate.evaluate(np.array([[0.0, 1.0], [0.0, 0.5]]), np.array([0, 1])), [1.0, 0.0])
+    assert rate.value_at(0, c_reward=0.2) == pytest.approx(0.5)
+    estimator = SpiceEstimator(
+        Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=2, seed=0, verbose=False, refit_parameters="none"
+    ).fit(small_dataset.xs, small_dataset.ys)
+    bounds = {name: equation.bounds for name, equation in estimator.equations_.modules.items()}
+    # the three sigmoid modules are bounded; the not-chosen reward value has a linear output
+    assert bounds == {
+        "x_learning_rate_reward": (0.0, 1.0), "x_value_reward_not_chosen": None,
+        "x_value_choice_chosen": (0.0, 1.0), "x_value_choice_not_chosen": (0.0, 1.0),
+    }  # fmt: skip
+    printed = io.StringIO()
+    estimator.print_spice_model(file=printed)
+    assert printed.getvalue().count("(kept in [0, 1])") == 3
+    path = tmp_path / "equations.parquet"
+    write_equations(path, estimator.equations_, {})
+    assert read_equations(path)[0].modules["x_value_choice_chosen"].bounds == (0.0, 1.0)

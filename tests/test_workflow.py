@@ -39,7 +39,8 @@ def test_dry_run_of_the_default_study(tmp_path):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     runs = len(config["parameter_sets"]) * len(config["seeds"])
     counts = job_counts(result.stdout)
-    for rule in ("simulate", "train", "distill", "evaluate", "recover", "figure_session", "figure_loss"):
+    every_run = ("simulate_truth", "simulate_training", "simulate_test", "train", "distill", "evaluate", "recover")
+    for rule in every_run + ("figure_session", "figure_loss"):
         assert counts[rule] == runs, rule
     assert counts["aggregate"] == 3 and counts["figure_nll"] == 1 and counts["all"] == 1
 
@@ -87,6 +88,7 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
             assert provenance["seed"] == seed and "torch" in provenance["versions"]
             assert "SPICE modules:" in (results / "equations" / run / "model.txt").read_text()
             scores, _ = read_table(results / "scores" / run / "scores.parquet")
+            assert (results / "recovery" / run / "recovery.parquet").exists()
             assert list(scores["model"]) == ["rnn", "spice", "truth"]
             assert {"nll", "normalized_likelihood", "bic", "n_trials", "n_parameters"} <= set(scores.columns)
             assert (scores["normalized_likelihood"] > 0.3).all()
@@ -104,6 +106,35 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
     assert "Epoch 4/4" in log
 
 
+def test_every_table_carries_its_settings_seed_and_versions(tiny_run):
+    tables = sorted((tiny_run / "results").rglob("*.parquet"))
+    config = yaml.safe_load(TINY.read_text())
+    runs = len(config["parameter_sets"]) * len(config["seeds"])
+    # per run: truth, trials, test, history, equations, scores, recovery; and three grid tables
+    assert len(tables) == 7 * runs + 3
+    for path in tables:
+        _, metadata = read_table(path)
+        assert {"settings", "seed", "versions"} <= set(metadata), path
+        assert "torch" in metadata["versions"] and "pysindy" in metadata["versions"], path
+        if path.parent.parent.name.startswith("parameter_set~"):  # a run's own table
+            run_seed = int(path.parent.name.removeprefix("seed~"))
+            offset = yaml.safe_load(TINY.read_text())["data"]["test_seed_offset"] if path.name == "test.parquet" else 0
+            assert metadata["seed"] == run_seed + offset, path
+        else:  # a grid table: which runs it stacks
+            assert metadata["settings"]["runs"], path
+
+
+def test_more_held_out_sessions_resimulate_and_rescore_but_retrain_nothing(tiny_run, tmp_path):
+    config = yaml.safe_load(TINY.read_text())
+    config["data"]["n_test_sessions"] += 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(changed), directory=tiny_run).stdout)
+    runs = len(config["parameter_sets"]) * len(config["seeds"])
+    assert counts["simulate_test"] == counts["evaluate"] == runs
+    assert not {"simulate_truth", "simulate_training", "train", "distill", "recover"} & set(counts), counts
+
+
 def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation(tiny_run, tmp_path):
     result = snakemake("-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
     assert "Nothing to be done" in result.stdout + result.stderr
@@ -117,14 +148,14 @@ def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(config))
     counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(changed), directory=tiny_run).stdout)
-    assert "simulate" not in counts
+    assert not {"simulate_truth", "simulate_training", "simulate_test"} & set(counts)
     assert counts["train"] == counts["distill"] == counts["evaluate"] == 2
 
 
 def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
     # A fresh directory: the equations figure needs simulation, training and distillation, not scoring.
     counts = job_counts(snakemake("figure_equations", "-n", "--cores", "2", "--configfile", str(TINY), directory=tmp_path).stdout)
-    assert set(counts) == {"simulate", "train", "distill", "aggregate", "figure_equations"}
+    assert set(counts) == {"simulate_truth", "simulate_training", "train", "distill", "aggregate", "figure_equations"}
     forced = snakemake("figure_nll", "--forcerun", "figure_nll", "-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
     assert job_counts(forced.stdout) == {"figure_nll": 1}
 

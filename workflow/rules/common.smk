@@ -35,20 +35,6 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-# The training settings that define the model, in a fixed order. Threads and resources say how a job runs,
-# not what it computes, so changing them does not retrain.
-TRAINING_SETTINGS = (
-    "batch_size",
-    "device",
-    "early_stopping_patience",
-    "epochs",
-    "learning_rate",
-    "max_grad_norm",
-    "validation_split",
-    "weight_decay",
-)
-
-
 def sorted_keys(mapping):
     """A config mapping with sorted keys: reordering keys in config.yaml must not rerun jobs."""
     return dict(sorted(mapping.items()))
@@ -89,7 +75,7 @@ def run_labels():
 AGGREGATED = {
     "scores": f"scores/{RUN}/scores.parquet",
     "equations": f"equations/{RUN}/equations.parquet",
-    "recovery": f"scores/{RUN}/recovery.parquet",
+    "recovery": f"recovery/{RUN}/recovery.parquet",
 }
 
 FIGURES = {
@@ -102,9 +88,7 @@ FIGURES = {
 
 
 def final_outputs():
-    tables = [
-        f"results/tables/{name}.parquet" for name in ("scores", "equations", "recovery")
-    ]
+    tables = [f"results/tables/{name}.parquet" for name in AGGREGATED]
     return (
         tables
         + ["results/tables/equations.html"]

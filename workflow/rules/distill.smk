@@ -12,10 +12,10 @@ rule distill:
         f"results/benchmarks/distill/{RUN}.tsv"
     conda:
         "../envs/spice.yaml"
-    threads: config["training"]["threads"]
+    threads: config["resources"]["distill"]["threads"]
     resources:
-        mem_mb=config["training"]["mem_mb"],
-        runtime=config["training"]["runtime"],
+        mem_mb=config["resources"]["distill"]["mem_mb"],
+        runtime=config["resources"]["distill"]["runtime"],
     params:
         distillation=sorted_keys(config["distillation"]),
     script:

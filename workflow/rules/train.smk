@@ -11,13 +11,13 @@ rule train:
         f"results/benchmarks/train/{RUN}.tsv"
     conda:
         "../envs/spice.yaml"
-    threads: config["training"]["threads"]
+    threads: config["resources"]["train"]["threads"]
     resources:
-        mem_mb=config["training"]["mem_mb"],
-        runtime=config["training"]["runtime"],
-        gpu=config["training"]["gpus"],
+        mem_mb=config["resources"]["train"]["mem_mb"],
+        runtime=config["resources"]["train"]["runtime"],
+        gpu=config["resources"]["train"]["gpus"],
     params:
         model=config["model"],
-        training={key: config["training"][key] for key in TRAINING_SETTINGS},
+        training=sorted_keys(config["training"]),
     script:
         "../scripts/train.py"

@@ -6,8 +6,9 @@ from spice_lib.run_log import log_to_file
 
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.equations import write_equations
-    from spice_lib.estimator import SpiceEstimator, package_versions
+    from spice_lib.estimator import SpiceEstimator
     from spice_lib.files import atomic_path
+    from spice_lib.provenance import provenance
     from spice_lib.trials_io import load_dataset
 
     settings = snakemake.params.distillation  # noqa: F821
@@ -16,20 +17,16 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         sindy_degree=settings["degree"],
         sindy_threshold=settings["threshold"],
         sindy_ridge=settings["ridge"],
-        refit=settings["refit"],
+        sindy_center=settings["center"],
+        refit_parameters=settings["refit_parameters"],
         n_threads=snakemake.threads,  # noqa: F821
     )
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
     estimator.distill(dataset.xs, dataset.ys)
 
-    provenance = {
-        "distillation": settings,
-        "spice_config": estimator.spice_config.to_dict(),
-        "seed": estimator.seed_,
-        "versions": package_versions(),
-        "data": {key: metadata.get(key) for key in ("task", "parameter_set", "seed")},
-    }
-    write_equations(snakemake.output.equations, estimator.equations_, provenance)  # noqa: F821
+    data = {key: metadata.get(key) for key in ("task", "parameter_set", "seed")}
+    origin = provenance(settings, estimator.seed_, spice_config=estimator.spice_config.to_dict(), data=data)
+    write_equations(snakemake.output.equations, estimator.equations_, origin)  # noqa: F821
     printed = io.StringIO()
     estimator.print_spice_model(file=printed)
     print(printed.getvalue())

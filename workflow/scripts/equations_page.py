@@ -6,7 +6,7 @@ from spice_lib.run_log import log_to_file
 
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.files import atomic_path
-    from spice_lib.study import equations_html
+    from spice_lib.report import equations_html
 
     printed = {
         f"{run['parameter_set']}, seed {run['seed']}": Path(path).read_text()

@@ -6,14 +6,14 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     import matplotlib
 
     matplotlib.use("Agg")
-    from spice_lib.evaluation import choice_nll
+    from spice_lib.agents import AgentQ
+    from spice_lib.evaluation import agent_nll
     from spice_lib.plotting import plot_history, save_figure
-    from spice_lib.study import agent_from_truth
     from spice_lib.trials_io import load_dataset, read_table
 
     history, _ = read_table(snakemake.input.history)  # noqa: F821
     trials, _ = load_dataset(snakemake.input.trials)  # noqa: F821
     truth, _ = read_table(snakemake.input.truth)  # noqa: F821
-    true_nll = choice_nll(agent_from_truth(truth, trials.n_actions).predict(trials.xs), trials.ys)
+    true_nll = agent_nll(AgentQ.from_parameter_table(truth, trials.n_actions), trials)
     fig, _ = plot_history(history, true_nll, title=f"Training: {snakemake.wildcards.params}, seed {snakemake.wildcards.seed}")  # noqa: F821
     save_figure(fig, snakemake.output[0])  # noqa: F821

@@ -6,10 +6,10 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     import matplotlib
 
     matplotlib.use("Agg")
+    from spice_lib.agents import AgentQ
     from spice_lib.equations import read_equations
     from spice_lib.estimator import SpiceEstimator
     from spice_lib.plotting import plot_session, save_figure
-    from spice_lib.study import agent_from_truth
     from spice_lib.trials_io import load_dataset, read_table
 
     estimator = SpiceEstimator.load(snakemake.input.model)  # noqa: F821
@@ -17,7 +17,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     test, _ = load_dataset(snakemake.input.test)  # noqa: F821
     truth, _ = read_table(snakemake.input.truth)  # noqa: F821
     agents = {
-        "groundtruth": agent_from_truth(truth, test.n_actions),
+        "groundtruth": AgentQ.from_parameter_table(truth, test.n_actions),
         "rnn": estimator.rnn_agent,
         "spice": estimator.spice_agent,
     }

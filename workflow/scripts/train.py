@@ -5,6 +5,7 @@ from spice_lib.run_log import log_to_file
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.estimator import SpiceEstimator
     from spice_lib.models import precoded_model
+    from spice_lib.provenance import provenance
     from spice_lib.trials_io import load_dataset, write_table
 
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
@@ -21,4 +22,5 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     )
     estimator.train(dataset.xs, dataset.ys)
     estimator.save(snakemake.output.model)  # noqa: F821
-    write_table(snakemake.output.history, estimator.history_, {"seed": estimator.seed_, "data": metadata})  # noqa: F821
+    history_provenance = provenance(dict(snakemake.params.items()), estimator.seed_, data=metadata)  # noqa: F821
+    write_table(snakemake.output.history, estimator.history_, history_provenance)  # noqa: F821

@@ -1,5 +1,9 @@
-"""The tutorial's section 3, pasted unchanged except for its imports (`from spice... import X` became
-`from spice_lib import X`). Tests import `CustomRNN` and `custom_config` from here."""
+"""The tutorial's section 3 (`CustomRNN`, `custom_config`), pasted unchanged except for its imports
+(`from spice... import X` became `from spice_lib import X`).
+
+It is the reference for the generic `call_module` path: the tests check that the precoded
+`Weinhardt2024RNN` computes the same function, and the benchmarks time it as the baseline a user who writes
+their own model gets."""
 
 import torch  # the tutorial's notebook imported torch in an earlier cell
 

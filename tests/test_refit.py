@@ -1,0 +1,113 @@
+"""The refit of the equation model: its messages say what happened, on the scale of evaluation.choice_nll."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from spice_lib import AgentNetwork, EquationSet, Weinhardt2024RNN
+from spice_lib import refit as refit_module
+from spice_lib.equations import EquationModules, ModuleEquation, equation_model
+from spice_lib.evaluation import choice_nll
+from spice_lib.refit import _minimise, refit_equation_model
+
+
+def hand_made_model():
+    """The tutorial agent's mechanisms written as equations (one participant)."""
+    single = [[0], [1]]
+    equations = EquationSet(
+        {
+            "x_learning_rate_reward": ModuleEquation(
+                ["x_learning_rate_reward", "c_reward", "c_value_reward"], [[0, 0, 0]], [[0.25]]
+            ),
+            "x_value_reward_not_chosen": ModuleEquation(
+                ["x_value_reward_not_chosen"], single, [[0.0, 0.75]], center=0.5
+            ),
+            "x_value_choice_chosen": ModuleEquation(["x_value_choice_chosen"], single, [[0.9, 0.0]]),
+            "x_value_choice_not_chosen": ModuleEquation(["x_value_choice_not_chosen"], single, [[0.1, 0.0]]),
+        },
+        {"x_value_reward": [2.5], "x_value_choice": [1.0]},
+        ["0"],
+    )
+    return equation_model(Weinhardt2024RNN(n_actions=2, n_participants=1), equations)
+
+
+def test_refit_reports_nll_per_trial_on_the_scale_of_choice_nll(small_dataset):
+    model = hand_made_model()
+    distilled = choice_nll(AgentNetwork(model).predict(small_dataset.xs), small_dataset.ys)
+    messages = []
+    before, after = refit_equation_model(
+        model, small_dataset.xs, small_dataset.ys, "betas", max_iterations=20, log=messages.append
+    )
+    assert before == pytest.approx(distilled, abs=1e-5)
+    assert after < before
+    assert after == pytest.approx(choice_nll(AgentNetwork(model).predict(small_dataset.xs), small_dataset.ys), abs=1e-5)
+    assert messages == [f"Refit of betas: NLL per trial {before:.5f} -> {after:.5f}"]
+
+
+def test_a_failed_refit_says_so_and_keeps_the_distilled_values(small_dataset, monkeypatch):
+    def diverging(loss, parameters, max_iterations, log):
+        with torch.no_grad():
+            for parameter in parameters:
+                parameter.fill_(math.nan)
+        return math.nan
+
+    monkeypatch.setattr(refit_module, "_minimise", diverging)
+    model = hand_made_model()
+    distilled = {name: value.clone() for name, value in model.state_dict().items()}
+    messages = []
+    before, after = refit_equation_model(model, small_dataset.xs, small_dataset.ys, log=messages.append)
+    assert after == before and math.isfinite(before)
+    assert messages == [
+        f"Refit of coefficients failed (non-finite loss); kept the distilled values (NLL per trial {before:.5f})."
+    ]
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, distilled[name])
+
+
+def test_a_refit_that_does_not_improve_keeps_the_distilled_values(small_dataset, monkeypatch):
+    monkeypatch.setattr(refit_module, "_minimise", lambda loss, parameters, max_iterations, log: 9.0)
+    messages = []
+    before, after = refit_equation_model(hand_made_model(), small_dataset.xs, small_dataset.ys, log=messages.append)
+    assert after == before
+    assert messages == [
+        f"Refit of coefficients did not improve the equation model (NLL per trial {before:.5f} -> 9.00000); "
+        "kept the distilled values."
+    ]
+
+
+def test_minimise_says_when_lbfgs_fails_and_adam_takes_over():
+    weight = torch.nn.Parameter(torch.tensor([1.0]))
+    calls = []
+
+    def loss():
+        calls.append(None)
+        if len(calls) == 1:
+            raise RuntimeError("the line search left the trained range")
+        return ((weight - 2.0) ** 2).sum()
+
+    messages = []
+    final = _minimise(loss, [weight], max_iterations=300, log=messages.append)
+    assert messages == [
+        "Refit: L-BFGS failed (RuntimeError: the line search left the trained range); "
+        "starting again from the distilled values with Adam."
+    ]
+    assert final < 0.01 and abs(weight.item() - 2.0) < 0.1
+
+
+def test_minimise_returns_nan_when_every_step_is_non_finite():
+    weight = torch.nn.Parameter(torch.tensor([1.0]))
+    messages = []
+    final = _minimise(lambda: weight.sum() * math.inf, [weight], max_iterations=5, log=messages.append)
+    assert math.isnan(final) and weight.item() == 1.0
+    assert messages == [
+        "Refit: L-BFGS failed (FloatingPointError: non-finite loss); starting again from the distilled values with Adam."
+    ]
+
+
+def test_a_constant_equation_outside_its_range_prints_at_the_bound_it_acts_at():
+    equation = ModuleEquation(["lr", "c"], [[0, 0], [1, 0], [0, 1]], [[-7.4, 0.0, 0.0], [1.3, 0.0, 0.2], [0.3, 0, 0]], bounds=(0, 1))
+    modules = EquationModules(EquationSet({"lr": equation}, {}, ["a", "b", "c"]))
+    assert modules.clip_constant_equations() == 1  # b has a second term, c is inside: both untouched
+    np.testing.assert_allclose(modules.coefficients["lr"].detach().numpy(), [[0.0, 0, 0], [1.3, 0, 0.2], [0.3, 0, 0]], atol=1e-6)
