@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import statistics
 import time
 from collections.abc import Callable
@@ -37,3 +38,16 @@ def _format(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def estimator_overrides(items: list[str]) -> dict:
+    """`--set NAME=VALUE` arguments as SpiceEstimator settings; values are Python literals where they parse
+    as one (2, 0.0, False, None), else strings."""
+    overrides = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            overrides[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            overrides[name] = value
+    return overrides

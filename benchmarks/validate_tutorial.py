@@ -4,22 +4,22 @@ For each seed s: np.random.seed(s), torch.manual_seed(s), 100 sessions x 100 tri
 forget_rate=0.2, beta_choice=1, alpha_choice=1) on a drifting bandit, the precoded Weinhardt2024RNN trained for
 1024 epochs at learning rate 1e-2, then distilled. Prints the model and a table of checks:
 
-  RNN      training NLL per trial within 0.01 of the true agent's; held-out NLL (100 fresh sessions, seed 43)
-           within 0.01 of the true agent's on those sessions
+  RNN      training NLL per trial within 0.002 of the true agent's; held-out NLL (100 fresh sessions, seed 43)
+           within 0.002 of the true agent's on those sessions
   lr       learning-rate equation: constant 0.30 +- 0.05, no other term
   forget   not-chosen reward value: constant 0.10 +- 0.03, self coefficient 0.80 +- 0.03, no other term
-  choice   beta_choice x (chosen - not-chosen choice value after a trial) = 1.0 +- 0.15, no self term > 0.1
+  choice   beta_choice read off the equations (spice_lib.recovery) = 1.0 +- 0.15, and a trace without memory:
+           alpha_choice >= 0.9 (no self term above 0.1)
   beta     beta(x_value_reward) = 3.0 +- 0.45
-  SPICE    the equation model's held-out NLL within 0.01 of the true agent's
+  SPICE    the equation model's held-out NLL within 0.002 of the true agent's (a gap of 0.005 is a wrong mechanism)
 
-Usage: python benchmarks/validate_tutorial.py [--seeds 42 43 44 45 46] [--jobs 2] [--set name=value ...]
+Usage: python -m benchmarks.validate_tutorial [--seeds 42 43 44 45 46] [--jobs 2] [--set name=value ...]
 (--set overrides a SpiceEstimator setting, e.g. --set refit_parameters=none --set sindy_degree=2).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import io
 import multiprocessing
 import time
@@ -27,9 +27,11 @@ import time
 import numpy as np
 import torch
 
+from benchmarks.common import estimator_overrides
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
 from spice_lib.evaluation import choice_nll
 from spice_lib.mle import fit_agent_q
+from spice_lib.recovery import recover_agent_q_parameters
 
 TRUE_AGENT = dict(n_actions=2, alpha_reward=0.3, forget_rate=0.2, beta_choice=1.0, alpha_choice=1.0)
 
@@ -72,18 +74,19 @@ def run_seed(seed: int, overrides: dict) -> dict:
     lr_constant = rate.coefficient("1")
     forget_constant = forget.coefficient("1")
     forget_self = forget.coefficient("x_value_reward_not_chosen[k]")
-    choice_effect = equations.betas["x_value_choice"][0] * (chosen.value_at(0) - unchosen.value_at(0))
+    recovered = recover_agent_q_parameters(equations).iloc[0]
+    choice_effect = recovered["beta_choice"]
     choice_self = max(abs(chosen.coefficient("x_value_choice_chosen[k]")), abs(unchosen.coefficient("x_value_choice_not_chosen[k]")))
     beta_reward = equations.betas["x_value_reward"][0]
     checks = {
-        "RNN": abs(nll["train"]["rnn"] - nll["train"]["true"]) <= 0.01 and abs(nll["test"]["rnn"] - nll["test"]["true"]) <= 0.01,
+        "RNN": abs(nll["train"]["rnn"] - nll["train"]["true"]) <= 0.002 and abs(nll["test"]["rnn"] - nll["test"]["true"]) <= 0.002,
         "lr": abs(lr_constant - 0.30) <= 0.05 and others(rate, {"1"}) == 0,
         "forget": abs(forget_constant - 0.10) <= 0.03
         and abs(forget_self - 0.80) <= 0.03
         and others(forget, {"1", "x_value_reward_not_chosen[k]"}) == 0,
         "choice": abs(choice_effect - 1.0) <= 0.15 and choice_self <= 0.1,
         "beta": abs(beta_reward - 3.0) <= 0.45,
-        "SPICE": abs(nll["test"]["spice"] - nll["test"]["true"]) <= 0.01,
+        "SPICE": abs(nll["test"]["spice"] - nll["test"]["true"]) <= 0.002,
     }
     values = dict(
         lr=lr_constant, forget_c=forget_constant, forget_s=forget_self, choice=choice_effect, beta=beta_reward
@@ -95,7 +98,7 @@ def run_seed(seed: int, overrides: dict) -> dict:
         abs(mle.alpha_reward - 0.30) <= 0.05
         and abs(0.5 * mle.forget_rate - 0.10) <= 0.03
         and abs((1 - mle.forget_rate) - 0.80) <= 0.03
-        and abs(mle.beta_choice * mle.alpha_choice - 1.0) <= 0.15
+        and abs(mle.beta_choice - 1.0) <= 0.15
         and abs(mle.beta_reward - 3.0) <= 0.45
     )
     mle_values = dict(lr=mle.alpha_reward, forget_s=1 - mle.forget_rate, beta=mle.beta_reward)
@@ -111,13 +114,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
-    overrides = {}
-    for item in args.set:
-        name, _, value = item.partition("=")
-        try:
-            overrides[name] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            overrides[name] = value
+    overrides = estimator_overrides(args.set)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         results = pool.starmap(run_seed, [(seed, overrides) for seed in args.seeds])
 

@@ -318,19 +318,31 @@ def _embedding_module(rnn: BaseRNN) -> nn.Module | None:
     return embeddings[0][1] if embeddings else None
 
 
-def equation_model(rnn: BaseRNN, equations: EquationSet) -> BaseRNN:
+def equation_model(rnn: BaseRNN, equations: EquationSet, support: dict[str, np.ndarray] | None = None) -> BaseRNN:
     """The SPICE model: a copy of `rnn` in which every RNN module is replaced by its equations, the
     participant embedding by a one-hot code and each beta by its per-participant value from `equations`.
-    Hard-coded equations (`submodules_eq`) are kept. Nothing of the RNN's weights is used any more."""
+    Hard-coded equations (`submodules_eq`) are kept. Nothing of the RNN's weights is used any more.
+    `rnn` may also be an equation model (its equations are replaced). support: module -> (n_participants,
+    n_terms) which terms an equation has (default: its non-zero coefficients), so that a term can be given
+    to an equation with a starting value of 0."""
     missing = [name for name in rnn.submodules_rnn if name not in equations.modules]
     if missing:
         raise ValueError(f"no equations for RNN module(s) {missing}; add them to SpiceConfig.rnn_modules")
     if set(rnn.betas) != set(equations.betas):
         raise ValueError(f"the model has betas {sorted(rnn.betas)} but the equations have {sorted(equations.betas)}")
-    model = copy.deepcopy(rnn)
+    # The memory of the last forward pass is no part of the model (and, after training, holds tensors of a
+    # graph that cannot be copied).
+    transient = rnn.state, rnn._signals, rnn._padding_undo
+    rnn.state, rnn._signals, rnn._padding_undo = {}, {}, None
+    try:
+        model = copy.deepcopy(rnn)
+    finally:
+        rnn.state, rnn._signals, rnn._padding_undo = transient
     model.equations = EquationModules(equations)
+    for name, terms in (support or {}).items():
+        getattr(model.equations, f"support_{name}").copy_(torch.as_tensor(np.asarray(terms), dtype=torch.float32))
     for name, child in list(model.named_children()):
-        if isinstance(child, nn.Embedding):
+        if isinstance(child, (nn.Embedding, ParticipantOneHot)):
             setattr(model, name, ParticipantOneHot(equations.n_participants))
     for name in model.betas:
         if not isinstance(model.betas[name], (ParticipantScale, ParticipantTable)):

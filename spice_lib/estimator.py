@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from spice_lib import term_selection
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
@@ -28,7 +29,7 @@ from spice_lib.spice_config import SpiceConfig
 from spice_lib.training import TrainingSettings, resolve_device, train
 from spice_lib.xs_layout import check_n_features, n_features, split_xs
 
-MODEL_FILE_FORMAT = 2  # 2: the setting `refit` became `refit_parameters`
+MODEL_FILE_FORMAT = 2  # 2: the setting `refit` became `refit_parameters`; `select_terms` is new
 # The settings' defaults live in the settings classes (one source); the estimator only names them.
 _TRAINING = TrainingSettings()
 _DISTILLATION = DistillationSettings()
@@ -46,7 +47,9 @@ class SpiceEstimator:
     so `torch.manual_seed` fixes the result; on the CPU the same seed and thread count give the same weights.
     Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge`, own values measured
     from their initial values (`sindy_center`; see sindy.py and equations.ModuleEquation), then
-    `refit_parameters` ('none', 'betas' or 'coefficients': which numbers are refitted) of the equation model on the choices (see refit.py).
+    `refit_parameters` ('none', 'betas' or 'coefficients': which numbers are refitted) of the equation model on
+    the choices (see refit.py) and, with 'coefficients', `select_terms`: which terms each equation keeps,
+    switched on or off one at a time while that lowers the participant's BIC (see term_selection.py).
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class SpiceEstimator:
         sindy_ridge: float = _DISTILLATION.ridge,
         sindy_center: bool = _DISTILLATION.center,
         refit_parameters: str = "coefficients",
+        select_terms: bool = True,
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -95,6 +99,7 @@ class SpiceEstimator:
         self.sindy_ridge = sindy_ridge
         self.sindy_center = sindy_center
         self.refit_parameters = refit_parameters
+        self.select_terms = select_terms
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
         self.verbose = verbose
@@ -104,7 +109,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "participant_ids", "rnn_kwargs", "verbose",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -216,7 +221,12 @@ class SpiceEstimator:
                 refit_equation_model(
                     self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=self._log
                 )
-                self.equations_ = model_equations(self.spice_model_)
+            self.term_switches_ = None
+            if self.select_terms and self.refit_parameters == "coefficients":
+                self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=self._log)
+            elif self.select_terms:
+                self._log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
+            self.equations_ = model_equations(self.spice_model_)
         return self
 
     def set_equations(self, equations: EquationSet) -> SpiceEstimator:

@@ -171,32 +171,42 @@ def plot_equations(equations: pd.DataFrame):
     return fig, axs
 
 
+METHOD_LABELS = {"spice": "SPICE equations", "mle": "AgentQ maximum likelihood (oracle)"}
+
+
 def plot_recovery(recovery: pd.DataFrame):
-    """Recovered against true parameter values, one panel per parameter, coloured by parameter set.
-    recovery: columns parameter_set, seed, participant, parameter, true, recovered."""
+    """Recovered against true parameter values: one column per parameter, one row per method (SPICE's
+    equations, the maximum-likelihood oracle), coloured by parameter set, Pearson r over all points.
+    recovery: columns parameter_set, seed, participant, parameter, method, true, recovered."""
     parameters = list(dict.fromkeys(recovery["parameter"]))
     if not parameters:
         fig, ax = plt.subplots(figsize=(6, 2))
         ax.text(0.5, 0.5, "No recovery: the model has no mapping to AgentQ parameters", ha="center", va="center")
         ax.axis("off")
         return fig, np.array([ax])
+    methods = [m for m in METHOD_LABELS if m in set(recovery["method"])]
     colors = _set_colors(recovery["parameter_set"])
-    fig, axs = _panels(len(parameters), panel_size=(4.0, 3.6))
-    for ax, parameter in zip(axs, parameters):
-        part = recovery[recovery["parameter"] == parameter]
-        for name, group in part.groupby("parameter_set", sort=False):
-            ax.scatter(group["true"], group["recovered"], s=14, alpha=0.7, color=colors[name], label=name)
-        low = min(part["true"].min(), part["recovered"].min())
-        high = max(part["true"].max(), part["recovered"].max())
-        ax.plot([low, high], [low, high], color="black", linewidth=1)
-        correlation = part[["true", "recovered"]].corr().iloc[0, 1] if part["true"].nunique() > 1 else float("nan")
-        ax.set_title(f"{parameter}" + ("" if np.isnan(correlation) else f" (r = {correlation:.2f})"), fontsize=9)
-        ax.set_xlabel("true")
-        ax.set_ylabel("recovered from equations")
-    axs[0].legend(fontsize=7)
-    fig.suptitle("Parameter recovery: AgentQ parameters read off the discovered equations")
+    fig, axs = plt.subplots(len(methods), len(parameters), figsize=(3.2 * len(parameters), 3.1 * len(methods)), squeeze=False)
+    for column, parameter in enumerate(parameters):
+        of_parameter = recovery[(recovery["parameter"] == parameter)].dropna(subset=["recovered"])
+        low = min(of_parameter["true"].min(), of_parameter["recovered"].min())
+        high = max(of_parameter["true"].max(), of_parameter["recovered"].max())
+        for row, method in enumerate(methods):
+            ax = axs[row, column]
+            part = of_parameter[of_parameter["method"] == method]
+            for name, group in part.groupby("parameter_set", sort=False):
+                ax.scatter(group["true"], group["recovered"], s=14, alpha=0.7, color=colors[name], label=name)
+            ax.plot([low, high], [low, high], color="black", linewidth=1)
+            varies = part["true"].nunique() > 1 and part["recovered"].nunique() > 1
+            correlation = part[["true", "recovered"]].corr().iloc[0, 1] if varies else float("nan")
+            ax.set_title(f"{parameter}" + ("" if np.isnan(correlation) else f" (r = {correlation:.2f})"), fontsize=9)
+            ax.set_xlabel("true")
+            if column == 0:
+                ax.set_ylabel(f"{METHOD_LABELS[method]}\nrecovered", fontsize=8)
+    axs[0, 0].legend(fontsize=7)
+    fig.suptitle("Parameter recovery: read off the discovered equations, and fitted by the true model family")
     fig.tight_layout()
-    return fig, axs
+    return fig, axs.ravel()
 
 
 def save_figure(fig, path, dpi: int = 110) -> None:

@@ -1,24 +1,35 @@
-"""Parameter recovery: reading the generating AgentQ parameters back off distilled equations.
+"""Parameter recovery: reading the generating AgentQ parameters back off distilled equations, and the
+exact equations of an AgentQ (the inverse: what perfect discovery would print).
 
-The mapping is written for `Weinhardt2024RNN`, whose modules mirror AgentQ's mechanisms:
+The mapping is written for `Weinhardt2024RNN`, whose modules mirror AgentQ's mechanisms (AgentQ's
+docstring has its equations):
 - learning rate: alpha_reward is the learning-rate equation at reward 1, alpha_penalty at reward 0
   (evaluated at reward value 0.5 and a previous learning rate of 0; both vanish when the equation is a
   constant, as it is for AgentQ);
 - not-chosen reward value: AgentQ's forgetting V <- V + f (0.5 - V) = 0.5 f + (1 - f) V, so
   forget_rate = 1 - (self coefficient);
 - choice value: AgentQ's V_c moves to 1 (chosen) or 0 (unchosen) at rate alpha_choice, so each choice
-  equation's self coefficient is 1 - alpha_choice; with two arms only the difference between arms reaches
-  the choice, so beta_choice is identified as beta(x_value_choice) x (chosen - unchosen value after one trial
-  from the initial value 0);
+  equation's self coefficient is 1 - alpha_choice. The network's choice values are AgentQ's on a scale k of
+  its own (V_eq = k V_c + b): only beta x value reaches the choice. After one trial from the start the chosen
+  and unchosen values differ by k alpha_choice, so beta_choice = beta(x_value_choice) x k =
+  beta(x_value_choice) x (chosen - unchosen value after one trial) / alpha_choice;
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
-from spice_lib.equations import EquationSet
-from spice_lib.models import WEINHARDT_2024_MODULES
+from spice_lib.agents import AgentQ
+from spice_lib.equations import EquationSet, ModuleEquation
+from spice_lib.mle import fit_agent_q
+from spice_lib.models import WEINHARDT_2024_CONFIG, WEINHARDT_2024_MODULES, Weinhardt2024RNN
+
+# Below this, a choice trace barely moves and its strength (beta_choice) is not identified: NaN.
+MIN_ALPHA_CHOICE = 1e-3
 
 WEINHARDT_2024_RECOVERABLE = ("alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice")
 
@@ -48,6 +59,7 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         self_chosen = choice_chosen.coefficient("x_value_choice_chosen[k]", index)
         self_not_chosen = choice_not_chosen.coefficient("x_value_choice_not_chosen[k]", index)
         difference = choice_chosen.value_at(index) - choice_not_chosen.value_at(index)
+        alpha_choice = 1.0 - 0.5 * (self_chosen + self_not_chosen)
         rows.append(
             {
                 "participant": participant,
@@ -55,28 +67,103 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
                 "alpha_penalty": learning_rate.value_at(index, c_reward=0.0, **at_value),
                 "forget_rate": 1.0 - not_chosen.coefficient("x_value_reward_not_chosen[k]", index),
                 "beta_reward": float(equations.betas["x_value_reward"][index]),
-                "alpha_choice": 1.0 - 0.5 * (self_chosen + self_not_chosen),
-                "beta_choice": float(equations.betas["x_value_choice"][index]) * difference,
+                "alpha_choice": alpha_choice,
+                "beta_choice": float(equations.betas["x_value_choice"][index]) * difference / alpha_choice
+                if alpha_choice > MIN_ALPHA_CHOICE
+                else math.nan,
             }
         )
     return pd.DataFrame(rows)
 
 
-RECOVERY_COLUMNS = {"participant": "string", "parameter": "string", "true": float, "recovered": float}
+RECOVERY_COLUMNS = {"participant": "string", "parameter": "string", "method": "string", "true": float, "recovered": float}
+# How a parameter was recovered: read off SPICE's equations, or fitted by maximum likelihood of the true
+# model family (AgentQ) to the same sessions (the oracle: how well these data allow recovery at all).
+RECOVERY_METHODS = ("spice", "mle")
 
 
 def recovery_table(equations: EquationSet, truth: pd.DataFrame) -> pd.DataFrame:
-    """Long table: participant, parameter, true and recovered value, for every participant of `truth` (a
-    parameter table, one row per participant). Empty (same columns) for equations of a model without a
-    recovery mapping."""
+    """Long table: participant, parameter, method ('spice'), true and recovered value, for every participant
+    of `truth` (a parameter table, one row per participant). Empty (same columns) for equations of a model
+    without a recovery mapping."""
     if not has_recovery_mapping(equations):
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in RECOVERY_COLUMNS.items()})
-    recovered = recover_agent_q_parameters(equations).set_index("participant")
+    return _long(recover_agent_q_parameters(equations), truth, "spice")
+
+
+def oracle_recovery_table(xs, ys, truth: pd.DataFrame, participant_ids: list[str]) -> pd.DataFrame:
+    """The same table for the oracle ('mle'): AgentQ with all six parameters free, fitted by maximum
+    likelihood per participant to sessions (xs, ys)."""
+    fitted = fit_agent_q(xs, ys, free=WEINHARDT_2024_RECOVERABLE, participant_ids=participant_ids)
+    return _long(fitted[["participant", *WEINHARDT_2024_RECOVERABLE]], truth, "mle")
+
+
+def _long(recovered: pd.DataFrame, truth: pd.DataFrame, method: str) -> pd.DataFrame:
+    recovered = recovered.set_index(recovered["participant"].astype(str)).drop(columns="participant")
     true = truth.set_index(truth["participant"].astype(str))
     rows = [
-        {"participant": participant, "parameter": name, "true": float(true.loc[participant, name]),
+        {"participant": participant, "parameter": name, "method": method, "true": float(true.loc[participant, name]),
          "recovered": float(recovered.loc[participant, name])}
         for participant in recovered.index
         for name in recovered.columns
     ]  # fmt: skip
     return pd.DataFrame(rows).astype(RECOVERY_COLUMNS)
+
+
+def recovery_summary(recovery: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter set (when the table has that column), parameter and method: n, Pearson r between true
+    and recovered values (NaN where the true value does not vary), bias (mean recovered - true) and RMSE.
+    Recovered values that are NaN (not identified) are left out and counted in `n_unidentified`."""
+    keys = [key for key in ("parameter_set", "parameter", "method") if key in recovery]
+    rows = []
+    for labels, group in recovery.groupby(keys, sort=False):
+        known = group.dropna(subset=["recovered"])
+        error = known["recovered"] - known["true"]
+        varies = known["true"].nunique() > 1 and known["recovered"].nunique() > 1
+        rows.append(
+            dict(zip(keys, labels)) | {
+                "n": len(known), "n_unidentified": len(group) - len(known),
+                "r": float(np.corrcoef(known["true"], known["recovered"])[0, 1]) if varies else math.nan,
+                "bias": float(error.mean()) if len(known) else math.nan,
+                "rmse": float(np.sqrt((error**2).mean())) if len(known) else math.nan,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def agent_q_equations(agent: AgentQ) -> EquationSet:
+    """The Weinhardt2024RNN equations that compute exactly what `agent` computes, one row per participant,
+    in the form distillation writes (degree-1 library, own value centred at its initial value).
+
+    The learning rate is alpha_penalty + (alpha_reward - alpha_penalty) r, exact for rewards 0 and 1 (AgentQ
+    switches rates at r = 0.5). Counterfactual learning has no module here and must be off.
+    """
+    p = agent.parameters
+    if np.any(p["alpha_counterfactual"] != 0):
+        raise ValueError("Weinhardt2024RNN has no module for counterfactual learning: alpha_counterfactual must be 0")
+    n = agent.n_participants
+    zeros, ones = np.zeros(n), np.ones(n)
+    initial = Weinhardt2024RNN.init_values
+    library = WEINHARDT_2024_CONFIG.library_setup
+    rate = "x_learning_rate_reward"
+    # Degree-1 powers: the constant, then each variable alone (own value first).
+    powers = {name: np.vstack([np.zeros(1 + len(library[name])), np.eye(1 + len(library[name]))]) for name in WEINHARDT_2024_MODULES}
+    coefficients = {
+        # [1, lr[k], c_reward, c_value_reward]
+        rate: np.stack([p["alpha_penalty"], zeros, p["alpha_reward"] - p["alpha_penalty"], zeros], 1),
+        # centred at 0.5: V' - 0.5 = (1 - f)(V - 0.5)
+        "x_value_reward_not_chosen": np.stack([zeros, 1 - p["forget_rate"]], 1),
+        "x_value_choice_chosen": np.stack([p["alpha_choice"], 1 - p["alpha_choice"]], 1),
+        "x_value_choice_not_chosen": np.stack([zeros, 1 - p["alpha_choice"]], 1),
+    }
+    states = {rate: rate, "x_value_reward_not_chosen": "x_value_reward"}
+    states |= {name: "x_value_choice" for name in ("x_value_choice_chosen", "x_value_choice_not_chosen")}
+    modules = {
+        name: ModuleEquation(
+            [name, *library[name]], powers[name], coefficients[name], initial[states[name]],
+            None if name == "x_value_reward_not_chosen" else (0.0, 1.0),
+        )
+        for name in WEINHARDT_2024_MODULES
+    }  # fmt: skip
+    betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
+    return EquationSet(modules, betas, list(agent.participant_ids))

@@ -41,12 +41,7 @@ def refit_equation_model(
         raise ValueError(f"refit must be one of {REFIT_CHOICES}, got {what!r}")
     device = next(model.parameters()).device
     xs, ys = xs.to(device), ys.to(device)
-    betas = [p for beta in model.betas.values() for p in beta.parameters()]
-    trainable = betas + (list(model.equations.parameters()) if what == "coefficients" else [])
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    for parameter in trainable:
-        parameter.requires_grad_(True)
+    trainable = free_parameters(model, what)
     before_state = {k: v.clone() for k, v in model.state_dict().items()}
 
     def loss() -> torch.Tensor:
@@ -54,11 +49,11 @@ def refit_equation_model(
 
     with torch.no_grad():
         before = loss().item()
-    after = _minimise(loss, trainable, max_iterations, log)
+    after = minimise(loss, trainable, max_iterations, log)
     while what == "coefficients" and threshold and math.isfinite(after):
         if not _remove_small_terms(model.equations, threshold):
             break
-        after = _minimise(loss, trainable, max_iterations, log)
+        after = minimise(loss, trainable, max_iterations, log)
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     if not math.isfinite(after):
@@ -79,6 +74,18 @@ def refit_equation_model(
     return before, after
 
 
+def free_parameters(model: BaseRNN, what: str = "coefficients") -> list[torch.Tensor]:
+    """Make the betas (and, with 'coefficients', the equations' coefficients) of an equation model the only
+    parameters with gradients; returns them."""
+    betas = [p for beta in model.betas.values() for p in beta.parameters()]
+    trainable = betas + (list(model.equations.parameters()) if what == "coefficients" else [])
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    for parameter in trainable:
+        parameter.requires_grad_(True)
+    return trainable
+
+
 def _remove_small_terms(equations, threshold: float) -> int:
     """Drop terms whose coefficient is below `threshold` in magnitude; returns how many were dropped."""
     dropped = 0
@@ -91,7 +98,7 @@ def _remove_small_terms(equations, threshold: float) -> int:
     return dropped
 
 
-def _minimise(
+def minimise(
     loss: Callable[[], torch.Tensor],
     parameters: list[torch.Tensor],
     max_iterations: int,

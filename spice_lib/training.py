@@ -113,7 +113,7 @@ def train(
             if settings.max_grad_norm:
                 nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm, foreach=True)
             optimizer.step()
-            n_trials = int((batch_ys[..., 0] >= 0).sum())
+            n_trials = int(has_next_choice(batch_ys).sum())
             total, count = total + loss.item() * n_trials, count + n_trials
         train_loss = total / max(count, 1)
 

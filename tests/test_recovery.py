@@ -1,12 +1,21 @@
 """Parameter recovery: AgentQ parameters read back off distilled equations, beside the truth."""
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
+from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
+from spice_lib.equation_replay import replay_weinhardt2024
 from spice_lib.equations import EquationSet, ModuleEquation
 from spice_lib.parameter_sets import draw_participants, simulate_sessions
 from spice_lib.plotting import plot_recovery
-from spice_lib.recovery import recovery_table
+from spice_lib.recovery import (
+    agent_q_equations,
+    oracle_recovery_table,
+    recover_agent_q_parameters,
+    recovery_summary,
+    recovery_table,
+)
 from spice_lib.report import stack_runs
 
 POPULATION = {"name": "pop", "n_participants": 3, "n_sessions": 4, "alpha_reward_low": 0.1, "alpha_reward_high": 0.5}
@@ -22,7 +31,7 @@ def test_recovery_table_pairs_truth_with_equations():
     truth = agent.parameter_table()
     table = recovery_table(estimator.equations_, truth)
     assert set(table["parameter"]) == {"alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice"}
-    assert len(table) == 3 * 6
+    assert len(table) == 3 * 6 and set(table["method"]) == {"spice"}
     row = table[(table["participant"] == "1") & (table["parameter"] == "alpha_reward")].iloc[0]
     assert row["true"] == truth.set_index("participant").loc["1", "alpha_reward"]
     learning_rate = estimator.equations_.modules["x_learning_rate_reward"]
@@ -37,6 +46,80 @@ def test_recovery_of_a_model_without_mapping_is_an_empty_table_and_a_figure_that
     )
     truth = draw_participants({"name": "x", "n_participants": 1, "n_sessions": 1}, seed=0, n_actions=2).parameter_table()
     table = recovery_table(equations, truth)
-    assert table.empty and list(table.columns) == ["participant", "parameter", "true", "recovered"]
+    assert table.empty and list(table.columns) == ["participant", "parameter", "method", "true", "recovered"]
     fig, axs = plot_recovery(stack_runs([table], [{"parameter_set": "x", "seed": 1}]))
     assert "No recovery" in axs[0].texts[0].get_text()
+
+
+# Three participants: decaying and memoryless choice traces, asymmetric and equal learning rates,
+# forgetting on and off, perseveration and alternation.
+EXACT = dict(
+    alpha_reward=[0.6, 0.3, 0.5], alpha_penalty=[0.2, 0.3, 0.7], forget_rate=[0.1, 0.0, 0.3],
+    alpha_choice=[0.3, 0.6, 1.0], beta_choice=[1.0, 2.0, -0.5], beta_reward=[3.0, 4.0, 5.0],
+)  # fmt: skip
+
+
+def test_equations_built_exactly_from_agent_q_compute_what_it_computes():
+    agent = AgentQ(**EXACT)
+    equations = agent_q_equations(agent)
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=40, n_sessions=3, seed=0)
+    np.testing.assert_allclose(replay_weinhardt2024(equations, sessions.xs.numpy()), agent.predict(sessions.xs), atol=1e-12)
+    # the torch equation model too (float32)
+    model = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, epochs=1, seed=0, verbose=False)
+    model.train(sessions.xs, sessions.ys).set_equations(agent_q_equations(agent))
+    np.testing.assert_allclose(model.predict(sessions.xs)[1], agent.predict(sessions.xs), atol=1e-5)
+
+
+def test_recovery_reads_exact_agent_q_equations_back_to_every_parameter():
+    recovered = recover_agent_q_parameters(agent_q_equations(AgentQ(**EXACT))).set_index("participant")
+    for name, values in EXACT.items():
+        np.testing.assert_allclose(recovered[name].to_numpy(), values, atol=1e-12, err_msg=name)
+
+
+def test_recovered_beta_choice_does_not_depend_on_the_scale_of_the_choice_values():
+    # The network may put choice values on its own scale k (and offset b); beta x k is what reaches the choice.
+    equations = agent_q_equations(AgentQ(alpha_choice=0.4, beta_choice=1.5))
+    k, b = 0.5, 0.2
+    chosen, not_chosen = equations.modules["x_value_choice_chosen"], equations.modules["x_value_choice_not_chosen"]
+    # V' = a + s V on AgentQ's scale becomes k a + b (1 - s) + s V on the network's
+    for module, constant in ((chosen, 0.4), (not_chosen, 0.0)):
+        module.coefficients[0, 0] = k * constant + b * 0.6
+    equations.betas["x_value_choice"] = np.array([1.5 / k])
+    recovered = recover_agent_q_parameters(equations).iloc[0]
+    assert recovered["alpha_choice"] == pytest.approx(0.4) and recovered["beta_choice"] == pytest.approx(1.5)
+
+
+def test_no_choice_trace_to_read_gives_nan_not_a_number_from_nothing():
+    equations = agent_q_equations(AgentQ(alpha_choice=0.0, beta_choice=1.0))
+    assert np.isnan(recover_agent_q_parameters(equations).iloc[0]["beta_choice"])
+
+
+def test_counterfactual_learning_has_no_weinhardt2024_equations():
+    with pytest.raises(ValueError, match="alpha_counterfactual must be 0"):
+        agent_q_equations(AgentQ(alpha_counterfactual=0.2))
+
+
+def test_recovery_summary_gives_r_bias_and_rmse_per_set_parameter_and_method():
+    table = pd.DataFrame({
+        "parameter_set": ["pop"] * 6 + ["one"] * 2,
+        "parameter": ["alpha_reward"] * 3 + ["beta_choice"] * 3 + ["alpha_reward"] * 2,
+        "method": ["spice"] * 8,
+        "true": [0.1, 0.2, 0.3, 1.0, 2.0, 3.0, 0.3, 0.3],
+        "recovered": [0.2, 0.3, 0.4, 1.0, np.nan, 2.0, 0.25, 0.35],
+    })  # fmt: skip
+    summary = recovery_summary(table).set_index(["parameter_set", "parameter"])
+    alpha = summary.loc[("pop", "alpha_reward")]
+    assert alpha["r"] == pytest.approx(1.0) and alpha["bias"] == pytest.approx(0.1) and alpha["rmse"] == pytest.approx(0.1)
+    beta = summary.loc[("pop", "beta_choice")]
+    assert beta["n"] == 2 and beta["n_unidentified"] == 1 and beta["bias"] == pytest.approx(-0.5)
+    assert np.isnan(summary.loc[("one", "alpha_reward"), "r"])  # a fixed true value has no correlation
+    assert summary.loc[("one", "alpha_reward"), "rmse"] == pytest.approx(0.05)
+
+
+def test_the_oracle_fits_all_six_parameters_per_participant():
+    agent = AgentQ(alpha_reward=[0.2, 0.6], alpha_penalty=[0.5, 0.3], alpha_choice=0.5, beta_choice=1.0, forget_rate=0.1)
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=60, n_sessions=4, seed=0)
+    table = oracle_recovery_table(sessions.xs, sessions.ys, agent.parameter_table(), sessions.participant_ids)
+    assert set(table["method"]) == {"mle"} and len(table) == 2 * 6
+    assert set(table["parameter"]) == {"alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice"}
+    assert table["recovered"].notna().all()

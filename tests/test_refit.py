@@ -10,7 +10,7 @@ from spice_lib import AgentNetwork, EquationSet, Weinhardt2024RNN
 from spice_lib import refit as refit_module
 from spice_lib.equations import EquationModules, ModuleEquation, equation_model
 from spice_lib.evaluation import choice_nll
-from spice_lib.refit import _minimise, refit_equation_model
+from spice_lib.refit import minimise, refit_equation_model
 
 
 def hand_made_model():
@@ -53,7 +53,7 @@ def test_a_failed_refit_says_so_and_keeps_the_distilled_values(small_dataset, mo
                 parameter.fill_(math.nan)
         return math.nan
 
-    monkeypatch.setattr(refit_module, "_minimise", diverging)
+    monkeypatch.setattr(refit_module, "minimise", diverging)
     model = hand_made_model()
     distilled = {name: value.clone() for name, value in model.state_dict().items()}
     messages = []
@@ -67,7 +67,7 @@ def test_a_failed_refit_says_so_and_keeps_the_distilled_values(small_dataset, mo
 
 
 def test_a_refit_that_does_not_improve_keeps_the_distilled_values(small_dataset, monkeypatch):
-    monkeypatch.setattr(refit_module, "_minimise", lambda loss, parameters, max_iterations, log: 9.0)
+    monkeypatch.setattr(refit_module, "minimise", lambda loss, parameters, max_iterations, log: 9.0)
     messages = []
     before, after = refit_equation_model(hand_made_model(), small_dataset.xs, small_dataset.ys, log=messages.append)
     assert after == before
@@ -88,7 +88,7 @@ def test_minimise_says_when_lbfgs_fails_and_adam_takes_over():
         return ((weight - 2.0) ** 2).sum()
 
     messages = []
-    final = _minimise(loss, [weight], max_iterations=300, log=messages.append)
+    final = minimise(loss, [weight], max_iterations=300, log=messages.append)
     assert messages == [
         "Refit: L-BFGS failed (RuntimeError: the line search left the trained range); "
         "starting again from the distilled values with Adam."
@@ -99,7 +99,7 @@ def test_minimise_says_when_lbfgs_fails_and_adam_takes_over():
 def test_minimise_returns_nan_when_every_step_is_non_finite():
     weight = torch.nn.Parameter(torch.tensor([1.0]))
     messages = []
-    final = _minimise(lambda: weight.sum() * math.inf, [weight], max_iterations=5, log=messages.append)
+    final = minimise(lambda: weight.sum() * math.inf, [weight], max_iterations=5, log=messages.append)
     assert math.isnan(final) and weight.item() == 1.0
     assert messages == [
         "Refit: L-BFGS failed (FloatingPointError: non-finite loss); starting again from the distilled values with Adam."

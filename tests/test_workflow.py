@@ -99,6 +99,10 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
     assert len(tables["scores"]) == 3 * runs
     assert set(tables["equations"]["parameter_set"]) == {p["name"] for p in config["parameter_sets"]}
     assert set(tables["recovery"]["parameter"]) >= {"alpha_reward", "forget_rate", "beta_reward"}
+    assert set(tables["recovery"]["method"]) == {"spice", "mle"}
+    summary, _ = read_table(results / "tables" / "recovery_summary.parquet")
+    assert len(summary) == len(tables["recovery"].groupby(["parameter_set", "parameter", "method"]))
+    assert {"r", "bias", "rmse", "n"} <= set(summary.columns)
     for figure in ("nll", "equations", "recovery"):
         assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000
     assert "Discovered equations" in (results / "tables" / "equations.html").read_text()
@@ -110,8 +114,8 @@ def test_every_table_carries_its_settings_seed_and_versions(tiny_run):
     tables = sorted((tiny_run / "results").rglob("*.parquet"))
     config = yaml.safe_load(TINY.read_text())
     runs = len(config["parameter_sets"]) * len(config["seeds"])
-    # per run: truth, trials, test, history, equations, scores, recovery; and three grid tables
-    assert len(tables) == 7 * runs + 3
+    # per run: truth, trials, test, history, equations, scores, recovery; four grid tables
+    assert len(tables) == 7 * runs + 4
     for path in tables:
         _, metadata = read_table(path)
         assert {"settings", "seed", "versions"} <= set(metadata), path

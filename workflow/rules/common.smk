@@ -89,6 +89,7 @@ FIGURES = {
 
 def final_outputs():
     tables = [f"results/tables/{name}.parquet" for name in AGGREGATED]
+    tables.append("results/tables/recovery_summary.parquet")
     return (
         tables
         + ["results/tables/equations.html"]

@@ -19,6 +19,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         sindy_ridge=settings["ridge"],
         sindy_center=settings["center"],
         refit_parameters=settings["refit_parameters"],
+        select_terms=settings["select_terms"],
         n_threads=snakemake.threads,  # noqa: F821
     )
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821

@@ -1,0 +1,189 @@
+"""Which terms each equation keeps, decided by the choices: stepwise selection by BIC.
+
+SINDy proposes each module's terms from what the network learned, and the network can settle on a
+mechanism that only mimics the generating one. Weight decay pulls every module towards its flattest
+function, so, for example, a choice trace with memory can be traded for forgetting towards a low value,
+which fits the training choices almost as well (a relative of the confound Katahira 2018 describes between
+perseveration and asymmetric learning). The proposal is therefore checked against the choices themselves.
+
+Each step tries, for every participant, switching each single term of each module on or off; refits the
+equation model's numbers (coefficients and betas) by maximum likelihood for every such alternative; and
+takes the alternative with the lowest BIC = 2 NLL + k ln(n) (NLL summed over the participant's predicted
+trials, n of them; k its non-zero terms plus its betas) if it is lower than the current structure's. It
+stops when no switch lowers any participant's BIC, or after `max_steps`.
+
+The alternatives of a step are refitted together, as extra participants of one equation model (each
+participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
+times as large, and participants do not wait for one another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+
+from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
+from spice_lib.refit import free_parameters, minimise
+from spice_lib.rnn import BaseRNN
+from spice_lib.xs_layout import has_next_choice, split_xs
+
+
+def bic(nll_total: np.ndarray, n_parameters: np.ndarray, n_trials: np.ndarray) -> np.ndarray:
+    """Bayesian information criterion of per-participant fits: 2 NLL + k ln(n)."""
+    return 2.0 * nll_total + n_parameters * np.log(np.maximum(n_trials, 1))
+
+
+def current_support(model: BaseRNN) -> dict[str, np.ndarray]:
+    """Which terms each equation of an equation model has: module -> (n_participants, n_terms) of 0/1."""
+    return {name: getattr(model.equations, f"support_{name}").cpu().numpy().copy() for name in model.equations.module_names}
+
+
+def select_terms(
+    model: BaseRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    max_steps: int = 10,
+    max_iterations: int = 100,
+    log: Callable[[str], None] = print,
+) -> tuple[BaseRNN, pd.DataFrame]:
+    """Stepwise BIC selection of the terms of an equation model (made by `equation_model`, refitted).
+
+    Returns the selected, refitted equation model (a new one; `model` is left as it was) and a table of
+    the switches made: step, participant, module, term, switched ('on' or 'off'), bic_before, bic_after.
+    """
+    device = next(model.parameters()).device
+    xs, ys = xs.to(device), ys.to(device)
+    equations = model_equations(model)
+    support = current_support(model)
+    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
+    n_participants = equations.n_participants
+    n_trials = torch.zeros(n_participants, device=device).index_add_(0, participant, has_next_choice(ys).sum(1).float())
+    n_trials = n_trials.cpu().numpy()
+    toggles = [(name, term) for name in equations.modules for term in range(len(equations.modules[name].powers))]
+    switches = []
+    # Participants are independent (each has its own coefficients and betas), so after the first step only
+    # those whose structure just changed can have a better switch left.
+    active = np.arange(n_participants)
+    for step in range(1, max_steps + 1):
+        sessions = torch.isin(participant, torch.as_tensor(active, device=device))
+        local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
+        mine = _rows(equations, active), {name: terms[active] for name, terms in support.items()}
+        candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
+        k = np.stack([_n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
+        scores = bic(nll_total, k, n_trials[active, None])
+        best = scores.argmin(1)
+        # A switch must lower the BIC by more than numerical noise.
+        improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
+        chosen_equations, chosen_support = _take(candidates, mine[1], toggles, np.where(improves, best, 0))
+        equations = _with_rows(equations, active, chosen_equations)
+        for name in support:
+            support[name][active] = chosen_support[name]
+        for index in np.flatnonzero(improves):
+            name, term = toggles[best[index] - 1]
+            switches.append(
+                {"step": step, "participant": equations.participant_ids[active[index]], "module": name,
+                 "term": equations.modules[name].term_names[term],
+                 "switched": "on" if support[name][active[index], term] else "off",
+                 "bic_before": float(scores[index, 0]), "bic_after": float(scores[index, best[index]])}
+            )  # fmt: skip
+        active = active[improves]
+        log(f"Term selection, step {step}: {len(active)} of {n_participants} participant(s) switched a term")
+        if not len(active):
+            break
+    selected = equation_model(model, equations, support)
+    return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
+
+
+def _rows(equations: EquationSet, rows: np.ndarray) -> EquationSet:
+    """The participants `rows` of an EquationSet."""
+    modules = {
+        name: ModuleEquation(e.variables, e.powers, e.coefficients[rows], e.center, e.bounds)
+        for name, e in equations.modules.items()
+    }
+    ids = [equations.participant_ids[r] for r in rows]
+    return EquationSet(modules, {name: v[rows] for name, v in equations.betas.items()}, ids)
+
+
+def _with_rows(equations: EquationSet, rows: np.ndarray, replacement: EquationSet) -> EquationSet:
+    """`equations` with the participants `rows` taken from `replacement` (in that order)."""
+    modules = {}
+    for name, e in equations.modules.items():
+        coefficients = e.coefficients.copy()
+        coefficients[rows] = replacement.modules[name].coefficients
+        modules[name] = ModuleEquation(e.variables, e.powers, coefficients, e.center, e.bounds)
+    betas = {}
+    for name, values in equations.betas.items():
+        betas[name] = values.copy()
+        betas[name][rows] = replacement.betas[name]
+    return EquationSet(modules, betas, list(equations.participant_ids))
+
+
+def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int]]):
+    """Each alternative's support (the current one first, then one per toggle), for every participant."""
+    yield support
+    for name, term in toggles:
+        switched = {module: terms.copy() for module, terms in support.items()}
+        switched[name][:, term] = 1.0 - switched[name][:, term]
+        yield switched
+
+
+def _n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
+    """Non-zero terms plus betas of every participant."""
+    return sum(terms.sum(1) for terms in support.values()) + len(equations.betas)
+
+
+def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_iterations, log):
+    """Refit every alternative of every participant together; returns (the refitted EquationSet of
+    n_participants x n_alternatives virtual participants, NLL summed per participant and alternative)."""
+    n_alternatives = len(toggles) + 1
+    n_participants = equations.n_participants
+    repeat = lambda values: np.repeat(np.asarray(values), n_alternatives, axis=0)  # noqa: E731 (row p*A + a)
+    modules = {
+        name: ModuleEquation(e.variables, e.powers, repeat(e.coefficients), e.center, e.bounds)
+        for name, e in equations.modules.items()
+    }
+    ids = [f"{p}#{a}" for p in equations.participant_ids for a in range(n_alternatives)]
+    expanded = EquationSet(modules, {name: repeat(v) for name, v in equations.betas.items()}, ids)
+    expanded_support = {name: np.zeros((n_participants * n_alternatives,) + terms.shape[1:]) for name, terms in support.items()}
+    for a, alternative in enumerate(_alternative_supports(support, toggles)):
+        for name, terms in alternative.items():
+            expanded_support[name][a::n_alternatives] = terms
+    candidate = equation_model(model, expanded, expanded_support)
+
+    offsets = torch.arange(n_alternatives, device=xs.device)
+    virtual = (participant[:, None] * n_alternatives + offsets).reshape(-1)
+    repeated_xs = xs.repeat_interleave(n_alternatives, 0)
+    split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
+    repeated_ys = ys.repeat_interleave(n_alternatives, 0)
+    mask = has_next_choice(repeated_ys)
+    targets = repeated_ys.argmax(-1)
+
+    def trial_nll() -> torch.Tensor:
+        logits = candidate(repeated_xs, batch_first=True)[0]
+        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
+        return -(chosen * mask).sum(1)  # per session
+
+    trainable = free_parameters(candidate)
+    n_predicted = mask.sum()
+    final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log)
+    for parameter in candidate.parameters():
+        parameter.requires_grad_(False)
+    if not math.isfinite(final):
+        raise FloatingPointError("term selection: the refit of the alternatives failed (non-finite likelihood)")
+    with torch.no_grad():
+        per_virtual = torch.zeros(n_participants * n_alternatives, device=xs.device).index_add_(0, virtual, trial_nll())
+    return model_equations(candidate), per_virtual.view(n_participants, n_alternatives).double().cpu().numpy()
+
+
+def _take(candidates: EquationSet, support, toggles, chosen: np.ndarray):
+    """Each participant's chosen alternative (0: the current structure) out of the refitted candidates."""
+    rows = np.arange(len(chosen)) * (len(toggles) + 1) + chosen
+    selected = _rows(candidates, rows)
+    selected.participant_ids = [pid.rsplit("#", 1)[0] for pid in selected.participant_ids]
+    alternatives = list(_alternative_supports(support, toggles))
+    new_support = {name: np.stack([alternatives[a][name][p] for p, a in enumerate(chosen)]) for name in support}
+    return selected, new_support
