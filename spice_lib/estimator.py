@@ -204,7 +204,9 @@ class SpiceEstimator:
 
     def distill(self, xs, ys=None) -> SpiceEstimator:
         """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
-        run over xs; then, unless refit_parameters='none', refit them on the choices ys. Sets equations_."""
+        run over xs; then, unless refit_parameters='none', refit them on the choices ys and, with
+        select_terms, switch terms on or off by BIC. Sets equations_ and term_switches_ (the switches made,
+        see term_selection.select_terms; None without term selection)."""
         self._check_fitted()
         xs, ys = self._check_data(xs, ys)
         if self.refit_parameters not in REFIT_CHOICES:

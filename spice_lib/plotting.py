@@ -9,6 +9,7 @@ import pandas as pd
 from spice_lib.agents import Agent
 from spice_lib.dataset import split_inputs
 from spice_lib.files import atomic_path
+from spice_lib.recovery import recovery_summary
 
 AGENT_COLORS = {"groundtruth": "black", "rnn": "tab:orange", "spice": "tab:blue"}
 ARM_STYLES = ["-", "--", ":", "-."]
@@ -185,6 +186,8 @@ def plot_recovery(recovery: pd.DataFrame):
         ax.axis("off")
         return fig, np.array([ax])
     methods = [m for m in METHOD_LABELS if m in set(recovery["method"])]
+    # r over all parameter sets together, as the panel shows them
+    pooled_r = recovery_summary(recovery.drop(columns="parameter_set")).set_index(["parameter", "method"])["r"]
     colors = _set_colors(recovery["parameter_set"])
     fig, axs = plt.subplots(len(methods), len(parameters), figsize=(3.2 * len(parameters), 3.1 * len(methods)), squeeze=False)
     for column, parameter in enumerate(parameters):
@@ -197,8 +200,7 @@ def plot_recovery(recovery: pd.DataFrame):
             for name, group in part.groupby("parameter_set", sort=False):
                 ax.scatter(group["true"], group["recovered"], s=14, alpha=0.7, color=colors[name], label=name)
             ax.plot([low, high], [low, high], color="black", linewidth=1)
-            varies = part["true"].nunique() > 1 and part["recovered"].nunique() > 1
-            correlation = part[["true", "recovered"]].corr().iloc[0, 1] if varies else float("nan")
+            correlation = pooled_r.get((parameter, method), float("nan"))
             ax.set_title(f"{parameter}" + ("" if np.isnan(correlation) else f" (r = {correlation:.2f})"), fontsize=9)
             ax.set_xlabel("true")
             if column == 0:

@@ -98,6 +98,15 @@ def oracle_recovery_table(xs, ys, truth: pd.DataFrame, participant_ids: list[str
     return _long(fitted[["participant", *WEINHARDT_2024_RECOVERABLE]], truth, "mle")
 
 
+def recovery_with_oracle(equations: EquationSet, truth: pd.DataFrame, sessions) -> pd.DataFrame:
+    """`recovery_table` and, where the equations map to AgentQ (so there is something to compare), the
+    oracle's table on the training `sessions` (a DatasetRNN), one below the other."""
+    tables = [recovery_table(equations, truth)]
+    if has_recovery_mapping(equations):
+        tables.append(oracle_recovery_table(sessions.xs, sessions.ys, truth, sessions.participant_ids))
+    return pd.concat(tables, ignore_index=True)
+
+
 def _long(recovered: pd.DataFrame, truth: pd.DataFrame, method: str) -> pd.DataFrame:
     recovered = recovered.set_index(recovered["participant"].astype(str)).drop(columns="participant")
     true = truth.set_index(truth["participant"].astype(str))

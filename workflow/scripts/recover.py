@@ -3,19 +3,14 @@
 from spice_lib.run_log import log_to_file
 
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
-    import pandas as pd
-
     from spice_lib.equations import read_equations
     from spice_lib.provenance import provenance
-    from spice_lib.recovery import has_recovery_mapping, oracle_recovery_table, recovery_table
+    from spice_lib.recovery import recovery_with_oracle
     from spice_lib.trials_io import load_dataset, read_table, write_table
 
     equations, origin = read_equations(snakemake.input.equations)  # noqa: F821
     truth, _ = read_table(snakemake.input.truth)  # noqa: F821
-    tables = [recovery_table(equations, truth)]
-    if has_recovery_mapping(equations):  # the oracle is compared only where SPICE's equations map to AgentQ
-        trials, _ = load_dataset(snakemake.input.trials)  # noqa: F821
-        tables.append(oracle_recovery_table(trials.xs, trials.ys, truth, trials.participant_ids))
-    recovery = pd.concat(tables, ignore_index=True)
+    trials, _ = load_dataset(snakemake.input.trials)  # noqa: F821
+    recovery = recovery_with_oracle(equations, truth, trials)
     print(recovery.to_string(index=False))
     write_table(snakemake.output.recovery, recovery, provenance(dict(snakemake.params.items()), origin["seed"]))  # noqa: F821
