@@ -1,4 +1,4 @@
-# spice-workflow: simulate -> train -> distil -> evaluate, recover -> report, figures
+# spice-workflow: simulate or import -> train -> distil -> evaluate, recover -> report, figures
 # (docs/architecture.md walks the flow stage by stage).
 
 
@@ -7,6 +7,7 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/import.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/distill.smk"
 include: "workflow/rules/evaluate.smk"

@@ -13,6 +13,8 @@ import torch
 
 from spice_lib.xs_layout import NOT_SHOWN, check_n_features, is_real_trial, join_xs, split_xs
 
+# Optional column of held-out tables: only choices on trials marked True are scored (spice_lib.split).
+SCORED_COLUMN = "scored"
 TRIALS_COLUMNS = {"participant": "string", "session": "int32", "trial": "int32", "choice": "int16", "reward": "float32"}
 
 
@@ -61,9 +63,12 @@ class DatasetRNN(torch.utils.data.Dataset):
         self.session_ids = np.asarray(session_ids, dtype=np.int64)
 
     @classmethod
-    def from_sessions(cls, choices, rewards, participant_index, participant_ids=None, session_ids=None):
+    def from_sessions(
+        cls, choices, rewards, participant_index, participant_ids=None, session_ids=None, scored=None
+    ):
         """Build from choices (n_sessions, n_trials; -1 on padding), rewards (n_sessions, n_trials, n_actions;
-        -1 where not shown) and one participant index per session."""
+        -1 where not shown) and one participant index per session. scored (n_sessions, n_trials; bool,
+        optional): only choices on scored trials become targets (ys); the others are replayed, not scored."""
         choices = np.asarray(choices, dtype=np.int64)
         rewards = np.asarray(rewards, dtype=np.float32)
         n_sessions, n_trials, n_actions = rewards.shape
@@ -74,7 +79,7 @@ class DatasetRNN(torch.utils.data.Dataset):
         )
         xs = join_xs(one_hot, np.where(valid[..., None], rewards, NOT_SHOWN), participant_column)
         ys = np.full((n_sessions, n_trials, n_actions), NOT_SHOWN, dtype=np.float32)
-        has_next = valid[:, 1:]
+        has_next = valid[:, 1:] if scored is None else valid[:, 1:] & np.asarray(scored, dtype=bool)[:, 1:]
         ys[:, :-1][has_next] = one_hot[:, 1:][has_next]
         return cls(xs, ys, participant_ids=participant_ids, session_ids=session_ids)
 
@@ -101,7 +106,9 @@ class DatasetRNN(torch.utils.data.Dataset):
 
 def dataset_from_trials(table: pd.DataFrame, n_actions: int, participant_ids: Sequence[str]) -> DatasetRNN:
     """Turn a trials table (docs/architecture.md; one row per trial, trials numbered 0.. without gaps within a session)
-    into a DatasetRNN whose rows are ordered by participant (as in `participant_ids`) then session."""
+    into a DatasetRNN whose rows are ordered by participant (as in `participant_ids`) then session.
+
+    A `scored` column (bool, held-out tables of a split) makes only the choices on scored trials targets."""
     ids = [str(p) for p in participant_ids]
     lookup = pd.Series(np.arange(len(ids)), index=pd.Index(ids, dtype="string"))
     participants = table["participant"].astype("string")
@@ -137,6 +144,10 @@ def dataset_from_trials(table: pd.DataFrame, n_actions: int, participant_ids: Se
             shown = table[column].to_numpy(np.float32)[order]
             rewards[row, position, arm] = np.where(np.isnan(shown), NOT_SHOWN, shown)
     rewards[row, position, chosen] = table["reward"].to_numpy(np.float32)[order]
+    scored = None
+    if SCORED_COLUMN in table:
+        scored = np.zeros((n_sessions, n_trials), dtype=bool)
+        scored[row, position] = table[SCORED_COLUMN].to_numpy(bool)[order]
     first = np.unique(row, return_index=True)[1]
     return DatasetRNN.from_sessions(
         choices,
@@ -144,6 +155,7 @@ def dataset_from_trials(table: pd.DataFrame, n_actions: int, participant_ids: Se
         participant_index=frame["index"].to_numpy()[first],
         participant_ids=ids,
         session_ids=frame["session"].to_numpy()[first],
+        scored=scored,
     )
 
 

@@ -28,9 +28,11 @@ class ModuleEquation:
         x[k+1] = center + sum_j coefficients[p, j] (x[k] - center)^powers[j, 0] prod_i>0 v_i[k]^powers[j, i]
 
     variables: the module's own value x first, then its library signals v_i. center: the value x starts a
-    session from (its init value). bounds: (low, high) when the module's activation bounds what it can
-    produce (a sigmoid: a rate or a choice value in [0, 1]); the equation's value is clipped to them, as the
-    network's was, so that an equation cannot run off where the data did not take the network. SINDy fits and thresholds `coefficients` in this centred form, so that
+    session from (its init value). bounds: (low, high) the equation's value is clipped to: what the module's
+    activation allows (a sigmoid: a rate or a choice value in [0, 1]), as the network's was, or, for a module
+    without one, the range of values the network produced widened by its width on either side; either way an
+    equation cannot run off where the data did not take the network. SINDy fits and thresholds
+    `coefficients` in this centred form, so that
     "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
     term. `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
@@ -110,7 +112,7 @@ class EquationSet:
         for name, equation in self.modules.items():
             coefficients = equation.expanded_coefficients()[participant]
             terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
-            bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:g}, {equation.bounds[1]:g}])"
+            bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:.3g}, {equation.bounds[1]:.3g}])"
             lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}") + bounds)
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
         return lines

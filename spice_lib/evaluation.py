@@ -1,11 +1,14 @@
-"""Scores of a model's choice predictions: NLL per trial, normalized likelihood and BIC.
+"""Scores of a model's choice predictions: NLL per trial, normalized likelihood and BIC, and the comparison
+of several models on the same held-out trials (per participant, pooled, and paired differences).
 
-Every score counts the trials that have a next choice (ys not -1), for models and the true agent alike.
+Every score counts the trials that have a next choice (ys not -1), for models and the true agent alike; in
+held-out tables of a split only the held-out trials have one (`spice_lib.split`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -48,22 +51,114 @@ def scores(probabilities: np.ndarray, ys, n_parameters: int) -> dict[str, float]
     }
 
 
-def score_models(estimator, agent, data) -> pd.DataFrame:
-    """Scores (see `scores`) of the RNN, the equations and the true agent on `data` (a DatasetRNN).
+@dataclass(frozen=True)
+class ScoredModel:
+    """One model's predictions for a comparison: choice probabilities on the held-out and the training
+    sessions (aligned with their ys), and its parameter count per participant (models fitted per
+    participant) or in total (a shared network, `per_participant` None)."""
 
-    estimator: a fitted SpiceEstimator; agent: the true participants (AgentQ). Parameter counts: the RNN's
-    trainable weights; the equations' non-zero coefficients plus betas over all participants; the true
-    agent's active parameters (`AgentQ.active_parameter_count`).
+    name: str
+    held_out: np.ndarray
+    training: np.ndarray
+    n_parameters: int
+    per_participant: np.ndarray | None = None
+
+
+def _sums_per_participant(probabilities, data) -> tuple[np.ndarray, np.ndarray]:
+    """Summed log-likelihood of the scored next choices and their count, per participant index."""
+    mask, targets = _targets(data.ys)
+    chosen = np.take_along_axis(np.asarray(probabilities), targets[..., None], -1)[..., 0]
+    log_likelihood = np.where(mask, np.log(np.clip(chosen, 1e-300, None)), 0.0)
+    owner = data.participant_index
+    n = data.n_participants
+    return (
+        np.bincount(owner, weights=log_likelihood.sum(1), minlength=n),
+        np.bincount(owner, weights=mask.sum(1), minlength=n).astype(np.int64),
+    )
+
+
+def compare_models(models: list[ScoredModel], held_out, training) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every model on the same held-out trials, per participant and pooled.
+
+    held_out, training: DatasetRNN of the held-out sessions (only scored choices count) and of the training
+    sessions, with the same participant ids. Returns (by_participant, pooled):
+    - by_participant: model, participant, n_trials, nll (held-out, per trial), normalized_likelihood
+      (exp(-nll)), train_nll, n_train_trials, n_parameters and bic (on the training trials: 2 NLL + k ln n;
+      NaN for shared networks, whose parameters belong to no one participant);
+    - pooled: model, n_trials, nll, normalized_likelihood, train_nll, n_train_trials, n_parameters (over
+      all participants) and bic (2 NLL_train + k ln n_train over all training trials).
     """
-    rnn, spice = estimator.predict(data.xs)
-    equations = estimator.equations_
-    counts = {
-        "rnn": estimator.rnn_.count_parameters(),
-        "spice": sum(equations.n_parameters(p) for p in range(equations.n_participants)),
-        "truth": agent.active_parameter_count(),
-    }
-    probabilities = {"rnn": rnn, "spice": spice, "truth": agent.predict(data.xs)}
-    return pd.DataFrame([{"model": name, **scores(probabilities[name], data.ys, counts[name])} for name in counts])
+    if list(held_out.participant_ids) != list(training.participant_ids):
+        raise ValueError("held-out and training data must share the participant ids, in the same order")
+    by_participant, pooled = [], []
+    for model in models:
+        test_sum, test_n = _sums_per_participant(model.held_out, held_out)
+        train_sum, train_n = _sums_per_participant(model.training, training)
+        k = model.per_participant
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame = pd.DataFrame(
+                {
+                    "model": model.name,
+                    "participant": pd.array(held_out.participant_ids, dtype="string"),
+                    "n_trials": test_n,
+                    "nll": -test_sum / test_n,
+                    "train_nll": -train_sum / train_n,
+                    "n_train_trials": train_n,
+                    "n_parameters": np.full(len(test_n), np.nan) if k is None else np.asarray(k, float),
+                }
+            )
+            frame.insert(4, "normalized_likelihood", np.exp(-frame["nll"]))
+            frame["bic"] = -2 * train_sum + frame["n_parameters"] * np.log(train_n)
+        by_participant.append(frame)
+        total_test, total_train = int(test_n.sum()), int(train_n.sum())
+        nll = float(-test_sum.sum() / total_test)
+        pooled.append(
+            {
+                "model": model.name,
+                "n_trials": total_test,
+                "nll": nll,
+                "normalized_likelihood": math.exp(-nll),
+                "train_nll": float(-train_sum.sum() / total_train),
+                "n_train_trials": total_train,
+                "n_parameters": int(model.n_parameters),
+                "bic": float(-2 * train_sum.sum() + model.n_parameters * math.log(total_train)),
+            }
+        )
+    return pd.concat(by_participant, ignore_index=True), pd.DataFrame(pooled)
+
+
+def paired_differences(
+    by_participant: pd.DataFrame, reference: str, n_bootstrap: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Each model's held-out NLL per trial minus the reference model's, on the same trials, with a bootstrap
+    95% interval over participants (resampled with replacement; percentile interval).
+
+    Returns model, reference, difference (negative: better than the reference), low, high, and
+    participants_better (the fraction of participants whose held-out NLL is below the reference's).
+    """
+    totals = by_participant.assign(total=by_participant["nll"] * by_participant["n_trials"])
+    total = totals.pivot(index="participant", columns="model", values="total")
+    counts = totals.pivot(index="participant", columns="model", values="n_trials")[reference].to_numpy(float)
+    scored = counts > 0
+    total, counts = total[scored], counts[scored]
+    generator = np.random.default_rng(seed)
+    resamples = generator.integers(0, len(counts), size=(n_bootstrap, len(counts)))
+    rows = []
+    for model in dict.fromkeys(by_participant["model"]):
+        gap = (total[model] - total[reference]).to_numpy(float)
+        boot = gap[resamples].sum(1) / counts[resamples].sum(1)
+        low, high = np.percentile(boot, [2.5, 97.5])
+        rows.append(
+            {
+                "model": model,
+                "reference": reference,
+                "difference": float(gap.sum() / counts.sum()),
+                "low": float(low),
+                "high": float(high),
+                "participants_better": float((gap < 0).mean()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def agent_nll(agent, data) -> float:

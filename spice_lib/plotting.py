@@ -121,7 +121,9 @@ def _panels(n_panels: int, panel_size: tuple[float, float], columns: int = 3):
 
 def plot_scores(scores: pd.DataFrame):
     """Held-out NLL per trial of each model for every parameter set (one dot per seed), and each model's
-    difference to the true agent. scores: columns parameter_set, seed, model, nll."""
+    difference to the true agent. scores: columns parameter_set, seed, model, nll; rows of data sets (no
+    parameter_set, no true agent) are left out."""
+    scores = scores[scores["parameter_set"].notna()]
     sets = list(dict.fromkeys(scores["parameter_set"]))
     models = [m for m in ("truth", "rnn", "spice") if m in set(scores["model"])]
     colors = {"truth": AGENT_COLORS["groundtruth"], "rnn": AGENT_COLORS["rnn"], "spice": AGENT_COLORS["spice"]}
@@ -141,6 +143,56 @@ def plot_scores(scores: pd.DataFrame):
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     fig.suptitle("How well each model predicts held-out choices (one dot per seed)")
+    fig.tight_layout()
+    return fig, axs
+
+
+MODEL_LABELS = {
+    "spice": "SPICE equations",
+    "rnn": "SPICE network",
+    "gru": "GRU",
+    "rescorla_wagner": "Rescorla-Wagner",
+    "rescorla_wagner_forgetting": "RW + forgetting",
+    "agent_q": "AgentQ (6 parameters)",
+    "truth": "true agent",
+}
+
+
+def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
+    """One panel per model: each participant's held-out normalized likelihood under it (y) against the
+    reference, the best classic model (x); the panel title gives the pooled paired difference in NLL per
+    trial with its 95% interval and the share of participants the model predicts better.
+
+    by_participant, pooled: the tables of `comparison.compare_run` for one run."""
+    reference = pooled["reference"].iloc[0]
+    likelihood = by_participant.pivot(index="participant", columns="model", values="normalized_likelihood")
+    likelihood = likelihood[by_participant.groupby("participant")["n_trials"].max() > 0]
+    models = [m for m in pooled["model"] if m != reference]
+    fig, axs = _panels(len(models), (3.2, 3.2), columns=min(4, len(models)))
+    values = likelihood.to_numpy(float)
+    low, high = np.nanmin(values), np.nanmax(values)
+    pad = 0.03 * (high - low)
+    rows = pooled.set_index("model")
+    for ax, model in zip(axs, models):
+        ax.plot([low - pad, high + pad], [low - pad, high + pad], color="grey", linewidth=0.8, zorder=0)
+        ax.scatter(likelihood[reference], likelihood[model], s=10, alpha=0.7, color=AGENT_COLORS.get(model, "tab:purple"))
+        row = rows.loc[model]
+        ax.set_title(
+            f"{MODEL_LABELS.get(model, model)}\n"
+            f"ΔNLL {row['difference']:+.4f} [{row['low']:+.4f}, {row['high']:+.4f}]; "
+            f"better for {row['participants_better']:.0%}",
+            fontsize=8,
+        )
+        ax.set_xlim(low - pad, high + pad)
+        ax.set_ylim(low - pad, high + pad)
+        ax.set_xlabel(f"{MODEL_LABELS.get(reference, reference)}", fontsize=8)
+        ax.set_ylabel("normalized likelihood", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(
+        "Held-out normalized likelihood per participant against the best classic model "
+        "(above the diagonal: better)",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig, axs
 

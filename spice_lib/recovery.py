@@ -25,13 +25,16 @@ import pandas as pd
 
 from spice_lib.agents import AgentQ
 from spice_lib.equations import EquationSet, ModuleEquation
-from spice_lib.mle import fit_agent_q
+from spice_lib.mle import CLASSIC_MODELS
 from spice_lib.models import WEINHARDT_2024_CONFIG, WEINHARDT_2024_MODULES, Weinhardt2024RNN
 
+# The oracle: the true model family, the full AgentQ, fitted per participant (a classic model of the comparison).
+ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
 # Below this, a choice trace barely moves and its strength (beta_choice) is not identified: NaN.
 MIN_ALPHA_CHOICE = 1e-3
 
-WEINHARDT_2024_RECOVERABLE = ("alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice")
+# The parameters the equations of Weinhardt2024RNN map back to: all six of AgentQ's, as the oracle fits.
+WEINHARDT_2024_RECOVERABLE = ORACLE.free
 
 
 def has_recovery_mapping(equations: EquationSet) -> bool:
@@ -91,19 +94,19 @@ def recovery_table(equations: EquationSet, truth: pd.DataFrame) -> pd.DataFrame:
     return _long(recover_agent_q_parameters(equations), truth, "spice")
 
 
-def oracle_recovery_table(xs, ys, truth: pd.DataFrame, participant_ids: list[str]) -> pd.DataFrame:
-    """The same table for the oracle ('mle'): AgentQ with all six parameters free, fitted by maximum
-    likelihood per participant to sessions (xs, ys)."""
-    fitted = fit_agent_q(xs, ys, free=WEINHARDT_2024_RECOVERABLE, participant_ids=participant_ids)
+def oracle_recovery_table(classic_fits: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """The same table for the oracle ('mle'): the full AgentQ's maximum-likelihood fit per participant, read
+    from `classic_fits` (rows of `mle.fit_classic_models` on the same training sessions)."""
+    fitted = classic_fits[classic_fits["model"] == ORACLE.name]
     return _long(fitted[["participant", *WEINHARDT_2024_RECOVERABLE]], truth, "mle")
 
 
-def recovery_with_oracle(equations: EquationSet, truth: pd.DataFrame, sessions) -> pd.DataFrame:
+def recovery_with_oracle(equations: EquationSet, truth: pd.DataFrame, classic_fits: pd.DataFrame) -> pd.DataFrame:
     """`recovery_table` and, where the equations map to AgentQ (so there is something to compare), the
-    oracle's table on the training `sessions` (a DatasetRNN), one below the other."""
+    oracle's table from `classic_fits`, one below the other."""
     tables = [recovery_table(equations, truth)]
     if has_recovery_mapping(equations):
-        tables.append(oracle_recovery_table(sessions.xs, sessions.ys, truth, sessions.participant_ids))
+        tables.append(oracle_recovery_table(classic_fits, truth))
     return pd.concat(tables, ignore_index=True)
 
 

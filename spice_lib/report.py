@@ -19,6 +19,11 @@ def stack_runs(tables: list[pd.DataFrame], runs: list[Mapping[str, object]]) -> 
     return pd.concat(labelled, ignore_index=True) if labelled else pd.DataFrame()
 
 
+def run_name(labels: Mapping[str, object]) -> str:
+    """What a run studies, from its labels: the parameter set's or the data set's name."""
+    return str(labels.get("parameter_set") or labels.get("dataset"))
+
+
 def equations_html(printed_models: Mapping[str, str]) -> str:
     """A small HTML page with every run's printed model, for the report."""
     sections = [

@@ -102,6 +102,16 @@ def fit_equation(
     return np.asarray(model.coefficients())[0], np.asarray(model.feature_library.powers_)
 
 
+def _margin_around(values: np.ndarray) -> tuple[float, float]:
+    """Bounds for the equation of a module that no activation bounds: the range of values the network
+    produced, widened by its width on either side. Inside it the equation acts unchanged; it stops an
+    equation fitted there from running off when it is iterated beyond it (a self-coefficient above 1 grows
+    a value geometrically, and over a few hundred trials the logits overflow)."""
+    low, high = float(np.min(values)), float(np.max(values))
+    width = max(high - low, 1e-3)
+    return (low - width, high + width)
+
+
 def distill_recording(
     recorded: dict,
     config: SpiceConfig,
@@ -127,7 +137,7 @@ def distill_recording(
                 )
             coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center)
             coefficient_rows.append(coefficients)
-        bounds = recorded.get("ranges", {}).get(module)
+        bounds = recorded.get("ranges", {}).get(module) or _margin_around(samples.targets)
         modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds)
         logger.info("distilled %s for %d participants", module, len(participant_ids))
     return modules

@@ -72,7 +72,12 @@ def select_terms(
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
         local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
         mine = _rows(equations, active), {name: terms[active] for name, terms in support.items()}
-        candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
+        try:
+            candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
+        except FloatingPointError as error:
+            # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
+            log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
+            break
         k = np.stack([_n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
         scores = bic(nll_total, k, n_trials[active, None])
         best = scores.argmin(1)

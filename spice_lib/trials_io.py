@@ -13,7 +13,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spice_lib.dataset import TRIALS_COLUMNS, DatasetRNN, dataset_from_trials, reward_column, trials_from_dataset
+from spice_lib.dataset import (
+    SCORED_COLUMN,
+    TRIALS_COLUMNS,
+    DatasetRNN,
+    dataset_from_trials,
+    reward_column,
+    trials_from_dataset,
+)
 from spice_lib.files import atomic_path
 
 METADATA_KEY = b"spice_workflow"
@@ -21,11 +28,14 @@ METADATA_KEY = b"spice_workflow"
 _ARROW_TYPES = {"string": pa.string(), "int32": pa.int32(), "int16": pa.int16(), "float32": pa.float32()}
 
 
-def trials_schema(n_actions: int, counterfactual: bool) -> pa.Schema:
-    """The pyarrow schema of a trials table, with reward_{a} columns when rewards of all arms are shown."""
+def trials_schema(n_actions: int, counterfactual: bool, scored: bool = False) -> pa.Schema:
+    """The pyarrow schema of a trials table, with reward_{a} columns when rewards of all arms are shown and
+    the `scored` column in held-out tables of a split."""
     fields = [pa.field(name, _ARROW_TYPES[kind], nullable=False) for name, kind in TRIALS_COLUMNS.items()]
     if counterfactual:
         fields += [pa.field(reward_column(arm), pa.float32()) for arm in range(n_actions)]
+    if scored:
+        fields.append(pa.field(SCORED_COLUMN, pa.bool_(), nullable=False))
     return pa.schema(fields)
 
 
@@ -56,7 +66,7 @@ def write_trials(path, table: pd.DataFrame, metadata: dict) -> None:
             raise ValueError(f"trials metadata needs {key!r}")
     n_actions = int(metadata["n_actions"])
     counterfactual = reward_column(0) in table
-    schema = trials_schema(n_actions, counterfactual)
+    schema = trials_schema(n_actions, counterfactual, scored=SCORED_COLUMN in table)
     write_table(path, table[schema.names], metadata, schema=schema)
 
 

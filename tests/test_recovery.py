@@ -7,6 +7,7 @@ import pytest
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equation_replay import replay_weinhardt2024
 from spice_lib.equations import EquationSet, ModuleEquation
+from spice_lib.mle import fit_classic_models
 from spice_lib.parameter_sets import draw_participants, simulate_sessions
 from spice_lib.plotting import plot_recovery
 from spice_lib.recovery import (
@@ -119,7 +120,8 @@ def test_recovery_summary_gives_r_bias_and_rmse_per_set_parameter_and_method():
 def test_the_oracle_fits_all_six_parameters_per_participant():
     agent = AgentQ(alpha_reward=[0.2, 0.6], alpha_penalty=[0.5, 0.3], alpha_choice=0.5, beta_choice=1.0, forget_rate=0.1)
     sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=60, n_sessions=4, seed=0)
-    table = oracle_recovery_table(sessions.xs, sessions.ys, agent.parameter_table(), sessions.participant_ids)
+    fits = fit_classic_models(sessions.xs, sessions.ys, sessions.participant_ids)
+    table = oracle_recovery_table(fits, agent.parameter_table())
     assert set(table["method"]) == {"mle"} and len(table) == 2 * 6
     assert set(table["parameter"]) == {"alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice"}
     assert table["recovered"].notna().all()

@@ -20,7 +20,7 @@ from spice_lib import (
 from spice_lib.equation_replay import replay_weinhardt2024
 from spice_lib.equations import EquationSet, ModuleEquation
 from spice_lib.evaluation import choice_nll
-from spice_lib.sindy import DistillationSettings, distill_recording
+from spice_lib.sindy import DistillationSettings, distill_recording, module_samples, record
 from spice_lib.tutorial_rnn import CustomRNN, custom_config
 
 CONFIG = SpiceConfig(
@@ -153,7 +153,12 @@ def test_print_spice_model_prints_the_tutorials_format(population_fit):
     equation = estimator.equations_.modules["x_value_reward_not_chosen"]
     c, s = equation.expanded_coefficients()[1][:2]
     assert c != 0 and s != 0
-    assert lines[3] == f"(x_value_reward_not_chosen)[k+1] = {c:.3f} 1 + {s:.3f} x_value_reward_not_chosen[k]"
+    low, high = equation.bounds  # no activation bounds this module: a margin around the values it produced
+    assert low < 0 < high
+    assert lines[3] == (
+        f"(x_value_reward_not_chosen)[k+1] = {c:.3f} 1 + {s:.3f} x_value_reward_not_chosen[k]"
+        f"  (kept in [{low:.3g}, {high:.3g}])"
+    )
     everyone = io.StringIO()
     estimator.print_spice_model(file=everyone)
     assert everyone.getvalue().count("Participant") == 3
@@ -168,7 +173,7 @@ def test_tutorial_custom_rnn_distils_and_refit_improves_the_likelihood(small_dat
     distilled = estimator.equations_
     nll_distilled = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
 
-    estimator.refit_parameters = "coefficients"
+    estimator.set_params(refit_parameters="coefficients", select_terms=False)  # the refit alone
     estimator.distill(small_dataset.xs, small_dataset.ys)
     nll_refit = choice_nll(estimator.predict(small_dataset.xs)[1], small_dataset.ys)
     assert nll_refit < nll_distilled
@@ -257,11 +262,13 @@ def test_a_module_bounded_by_its_activation_keeps_its_equation_in_range(tmp_path
         Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=2, seed=0, verbose=False, refit_parameters="none"
     ).fit(small_dataset.xs, small_dataset.ys)
     bounds = {name: equation.bounds for name, equation in estimator.equations_.modules.items()}
-    # the three sigmoid modules are bounded; the not-chosen reward value has a linear output
-    assert bounds == {
-        "x_learning_rate_reward": (0.0, 1.0), "x_value_reward_not_chosen": None,
-        "x_value_choice_chosen": (0.0, 1.0), "x_value_choice_not_chosen": (0.0, 1.0),
-    }  # fmt: skip
+    # the three sigmoid modules are bounded by it; the not-chosen reward value has a linear output, so its
+    # equation is held to the values the network produced, widened by their range on either side
+    linear = bounds.pop("x_value_reward_not_chosen")
+    assert bounds == {"x_learning_rate_reward": (0.0, 1.0), "x_value_choice_chosen": (0.0, 1.0), "x_value_choice_not_chosen": (0.0, 1.0)}
+    produced = module_samples(record(estimator.rnn_, small_dataset.xs), WEINHARDT_2024_CONFIG, "x_value_reward_not_chosen").targets
+    width = produced.max() - produced.min()
+    assert linear == pytest.approx((produced.min() - width, produced.max() + width))
     printed = io.StringIO()
     estimator.print_spice_model(file=printed)
     assert printed.getvalue().count("(kept in [0, 1])") == 3

@@ -17,10 +17,18 @@ from spice_lib.trials_io import read_table, read_trials
 
 ROOT = Path(__file__).parents[1]
 TINY = ROOT / "tests" / "workflow" / "config_tiny.yaml"
+LAB_FILE = ROOT / "tests" / "workflow" / "tiny_choices.csv"  # the tiny study's data set (relative path)
 pytestmark = pytest.mark.workflow
 
 
+# The models every run is compared on (and, for simulated runs, the true agent after them).
+MODELS = ("spice", "rnn", "gru", "rescorla_wagner", "rescorla_wagner_forgetting", "agent_q")
+
+
 def snakemake(*arguments, directory: Path, check: bool = True) -> subprocess.CompletedProcess:
+    if not (directory / LAB_FILE.name).exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LAB_FILE, directory / LAB_FILE.name)
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(directory)]
     result = subprocess.run(command + list(arguments), capture_output=True, text=True, cwd=ROOT)
     if check and result.returncode != 0:
@@ -39,10 +47,11 @@ def test_dry_run_of_the_default_study(tmp_path):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     runs = len(config["parameter_sets"]) * len(config["seeds"])
     counts = job_counts(result.stdout)
-    every_run = ("simulate_truth", "simulate_training", "simulate_test", "train", "distill", "evaluate", "recover")
-    for rule in every_run + ("figure_session", "figure_loss"):
+    every_run = ("simulate_truth", "simulate_training", "simulate_test", "train", "train_gru", "fit_classic", "distill")
+    for rule in every_run + ("evaluate", "recover", "figure_session", "figure_loss", "figure_comparison"):
         assert counts[rule] == runs, rule
-    assert counts["aggregate"] == 3 and counts["figure_nll"] == 1 and counts["all"] == 1
+    assert "import_data" not in counts and not config["datasets"]
+    assert counts["aggregate"] == 4 and counts["figure_nll"] == 1 and counts["all"] == 1
 
 
 def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
@@ -89,15 +98,18 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
             assert "SPICE modules:" in (results / "equations" / run / "model.txt").read_text()
             scores, _ = read_table(results / "scores" / run / "scores.parquet")
             assert (results / "recovery" / run / "recovery.parquet").exists()
-            assert list(scores["model"]) == ["rnn", "spice", "truth"]
+            assert list(scores["model"]) == list(MODELS) + ["truth"]
             assert {"nll", "normalized_likelihood", "bic", "n_trials", "n_parameters"} <= set(scores.columns)
+            assert {"reference", "difference", "low", "high", "participants_better"} <= set(scores.columns)
             assert (scores["normalized_likelihood"] > 0.3).all()
-            for figure in ("session.png", "loss.png"):
+            for figure in ("session.png", "loss.png", "comparison.png"):
                 assert (results / "figures" / run / figure).stat().st_size > 10_000
-    tables = {name: read_table(results / "tables" / f"{name}.parquet")[0] for name in ("scores", "equations", "recovery")}
+    names = ("scores", "scores_by_participant", "equations", "recovery")
+    tables = {name: read_table(results / "tables" / f"{name}.parquet")[0] for name in names}
     runs = len(config["parameter_sets"]) * len(config["seeds"])
-    assert len(tables["scores"]) == 3 * runs
-    assert set(tables["equations"]["parameter_set"]) == {p["name"] for p in config["parameter_sets"]}
+    assert len(tables["scores"]) == (len(MODELS) + 1) * runs + len(MODELS) * len(config["seeds"])
+    assert set(tables["equations"]["parameter_set"].dropna()) == {p["name"] for p in config["parameter_sets"]}
+    assert set(tables["equations"]["dataset"].dropna()) == {"lab"}
     assert set(tables["recovery"]["parameter"]) >= {"alpha_reward", "forget_rate", "beta_reward"}
     assert set(tables["recovery"]["method"]) == {"spice", "mle"}
     summary, _ = read_table(results / "tables" / "recovery_summary.parquet")
@@ -110,17 +122,68 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
     assert "Epoch 4/4" in log
 
 
+def test_a_data_set_is_imported_split_and_compared_with_every_model(tiny_run):
+    results = tiny_run / "results"
+    imported, metadata = read_trials(results / "data" / "dataset~lab" / "imported.parquet")
+    assert metadata["participants"] == ["s01", "s02", "s03"] and metadata["n_actions"] == 2
+    assert imported["choice"].min() == 0 and imported["reward"].max() == 1.0  # 1-based arms, points 0-100
+    split, _ = read_table(results / "data" / "dataset~lab" / "split.parquet")
+    held = split.groupby(["participant", "session"])["held_out"]
+    assert held.all().loc["s01"].sum() == 1  # two blocks: one held out whole
+    assert split[split.participant == "s02"]["held_out"].sum() == 6  # one block: its last 20% (of 30)
+    log = (results / "logs" / "import_data" / "dataset~lab.log").read_text()
+    assert "1-based" in log and "n_actions = 2" in log
+    for seed in yaml.safe_load(TINY.read_text())["seeds"]:
+        by_participant, _ = read_table(results / "scores" / f"dataset~lab/seed~{seed}" / "by_participant.parquet")
+        assert len(by_participant) == len(MODELS) * 3 and "truth" not in set(by_participant["model"])
+        for model in MODELS:  # every model, every participant, the same held-out trials
+            rows = by_participant[by_participant.model == model].set_index("participant")
+            assert rows["n_trials"].to_dict() == {"s01": 29, "s02": 6, "s03": 6}, model
+            assert rows["nll"].notna().all()
+        assert (results / "figures" / f"dataset~lab/seed~{seed}" / "comparison.png").stat().st_size > 10_000
+
+
+def test_a_bad_data_file_fails_its_import_naming_file_column_and_row(tmp_path):
+    bad = tmp_path / "bad.csv"
+    lines = LAB_FILE.read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 2)[0] + ",7," + lines[5].rsplit(",", 1)[1]  # data row 5: arm 7 of 2
+    bad.write_text("\n".join(lines) + "\n")
+    config = yaml.safe_load(TINY.read_text())
+    config["parameter_sets"] = []
+    config["datasets"][0].update(path=str(bad), n_actions=2)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake("--cores", "1", "--configfile", str(path), directory=tmp_path, check=False)
+    assert result.returncode != 0
+    message = f"{bad}: column 'choice', data row 5"
+    assert message in result.stdout + result.stderr
+    assert message in (tmp_path / "results" / "logs" / "import_data" / "dataset~lab.log").read_text()
+    assert not (tmp_path / "results" / "data").exists() or not list((tmp_path / "results" / "data").rglob("*.parquet"))
+    assert not (tmp_path / "results" / "models").exists()
+
+    config["datasets"][0]["path"] = str(tmp_path / "missing.csv")
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake("-n", "--cores", "1", "--configfile", str(path), directory=tmp_path, check=False)
+    assert result.returncode != 0 and "missing.csv' is not a file" in result.stdout + result.stderr
+    assert "Job stats" not in result.stdout
+
+
 def test_every_table_carries_its_settings_seed_and_versions(tiny_run):
     tables = sorted((tiny_run / "results").rglob("*.parquet"))
     config = yaml.safe_load(TINY.read_text())
     runs = len(config["parameter_sets"]) * len(config["seeds"])
-    # per run: truth, trials, test, history, equations, scores, recovery; four grid tables
-    assert len(tables) == 7 * runs + 4
+    dataset_runs = len(config["datasets"]) * len(config["seeds"])
+    # per simulated run: truth, trials, test, history, classic fits, equations, scores (pooled and by
+    # participant), recovery; per data set run: history, equations, scores (two); per data set: imported,
+    # split, trials, test, classic fits; five grid tables
+    assert len(tables) == 9 * runs + 4 * dataset_runs + 5 * len(config["datasets"]) + 5
     for path in tables:
         _, metadata = read_table(path)
         assert {"settings", "seed", "versions"} <= set(metadata), path
         assert "torch" in metadata["versions"] and "pysindy" in metadata["versions"], path
-        if path.parent.parent.name.startswith("parameter_set~"):  # a run's own table
+        if path.parent.name.startswith("dataset~"):  # a data set's own table (the split's seed)
+            assert metadata["seed"] in (None, 0), path
+        elif path.parent.name.startswith("seed~"):  # a run's own table
             run_seed = int(path.parent.name.removeprefix("seed~"))
             offset = yaml.safe_load(TINY.read_text())["data"]["test_seed_offset"] if path.name == "test.parquet" else 0
             assert metadata["seed"] == run_seed + offset, path
@@ -153,13 +216,17 @@ def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation
     changed.write_text(yaml.safe_dump(config))
     counts = job_counts(snakemake("-n", "--cores", "2", "--configfile", str(changed), directory=tiny_run).stdout)
     assert not {"simulate_truth", "simulate_training", "simulate_test"} & set(counts)
-    assert counts["train"] == counts["distill"] == counts["evaluate"] == 2
+    runs = (len(config["parameter_sets"]) + len(config["datasets"])) * len(config["seeds"])
+    assert counts["train"] == counts["distill"] == counts["evaluate"] == runs
+    assert not {"import_data", "split_data", "fit_classic", "train_gru"} & set(counts)
 
 
 def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
     # A fresh directory: the equations figure needs simulation, training and distillation, not scoring.
     counts = job_counts(snakemake("figure_equations", "-n", "--cores", "2", "--configfile", str(TINY), directory=tmp_path).stdout)
-    assert set(counts) == {"simulate_truth", "simulate_training", "train", "distill", "aggregate", "figure_equations"}
+    assert set(counts) == {
+        "simulate_truth", "simulate_training", "import_data", "split_data", "train", "distill", "aggregate", "figure_equations"
+    }  # fmt: skip
     forced = snakemake("figure_nll", "--forcerun", "figure_nll", "-n", "--cores", "2", "--configfile", str(TINY), directory=tiny_run)
     assert job_counts(forced.stdout) == {"figure_nll": 1}
 

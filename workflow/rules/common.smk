@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pandas as pd
 from snakemake.utils import Paramspace, min_version, validate
@@ -13,31 +14,90 @@ validate(config, "../schemas/config.schema.yaml")
 report: "../report/workflow.rst"
 
 
-PARAMETER_SETS = pd.DataFrame(config["parameter_sets"])
-_duplicates = PARAMETER_SETS["name"][PARAMETER_SETS["name"].duplicated()].tolist()
+PARAMETER_SETS = pd.DataFrame(config["parameter_sets"] or {"name": []})
+DATASETS = {dataset["name"]: dataset for dataset in config["datasets"]}
+_names = list(PARAMETER_SETS["name"]) + [
+    dataset["name"] for dataset in config["datasets"]
+]
+_duplicates = sorted({name for name in _names if _names.count(name) > 1})
 if _duplicates:
     raise ValueError(
-        f"config.yaml: parameter_sets: names must be unique; repeated: {_duplicates}"
+        f"config: names of parameter_sets and datasets must be unique; repeated: {_duplicates}"
     )
+if not _names:
+    raise ValueError(
+        "config: nothing to study; give at least one entry under parameter_sets or datasets"
+    )
+for _dataset in config["datasets"]:
+    if not Path(_dataset["path"]).is_file():
+        raise ValueError(
+            f"config: datasets: {_dataset['name']!r}: path {_dataset['path']!r} is not a file "
+            f"(relative paths start at the working directory, {Path.cwd()}); fix the path"
+        )
 
-# Parameter sets enter the paths by name (results/<kind>/parameter_set~<name>/seed~<seed>/...); the full
-# row reaches the scripts as a param, so editing a range reruns what depends on it.
+# Runs are keyed by what they study: results/<kind>/parameter_set~<name>/seed~<seed>/... for simulated
+# participants, results/<kind>/dataset~<name>/seed~<seed>/... for a data set (the seed initialises the
+# networks). A parameter set's full row reaches the scripts as a param, so editing a range reruns what
+# depends on it.
 PARAMSPACE = Paramspace(
     PARAMETER_SETS[["name"]].rename(columns={"name": "parameter_set"}),
     single_wildcard="params",
 )
+SIMULATED_RUNS = list(PARAMSPACE.instance_patterns)
+DATASET_RUNS = [f"dataset~{name}" for name in DATASETS]
 SEEDS = [int(seed) for seed in config["seeds"]]
 RUN = "{params}/seed~{seed}"
 
 
 wildcard_constraints:
-    params=r"parameter_set~[A-Za-z0-9_-]+",
+    params=r"(parameter_set|dataset)~[A-Za-z0-9_-]+",
     seed=r"\d+",
 
 
+def is_dataset(wildcards):
+    return wildcards.params.startswith("dataset~")
+
+
+def dataset_settings(wildcards):
+    """The config entry of this job's data set."""
+    return sorted_keys(DATASETS[wildcards.params.removeprefix("dataset~")])
+
+
+def data_key(wildcards):
+    """Where a run's data live below results/data/ (and what was fitted to them alone, below
+    results/classic/): simulated data are drawn per seed (parameter_set~<name>/seed~<seed>); a data set
+    is imported and split once (dataset~<name>), and every seed trains on the same split.
+    """
+    if is_dataset(wildcards):
+        return wildcards.params
+    return f"{wildcards.params}/seed~{wildcards.seed}"
+
+
+# A data key: what `data_key` returns.
+DATA_KEY = r"(parameter_set~[A-Za-z0-9_-]+/seed~\d+|dataset~[A-Za-z0-9_-]+)"
+
+
+def run_data(name):
+    """Input function: a run's data file `name` (trials.parquet, test.parquet)."""
+    return lambda wildcards: f"results/data/{data_key(wildcards)}/{name}"
+
+
+def simulated_truth(wildcards):
+    """{'truth': the truth table} for simulated runs; nothing for a data set."""
+    if is_dataset(wildcards):
+        return {}
+    return {
+        "truth": f"results/data/{wildcards.params}/seed~{wildcards.seed}/truth.parquet"
+    }
+
+
 def sorted_keys(mapping):
-    """A config mapping with sorted keys: reordering keys in config.yaml must not rerun jobs."""
-    return dict(sorted(mapping.items()))
+    """A config mapping with sorted keys, nested mappings too: reordering keys in config.yaml must not
+    rerun jobs."""
+    return {
+        key: sorted_keys(value) if isinstance(value, dict) else value
+        for key, value in sorted(mapping.items())
+    }
 
 
 def parameter_set(wildcards):
@@ -53,43 +113,64 @@ def parameter_set(wildcards):
     )
 
 
-def every_run(pattern):
-    """`pattern` (with {params} and {seed}) for every parameter set and seed."""
+def every_run(pattern, runs=None):
+    """`pattern` (with {params} and {seed}) for every run: each parameter set and data set (or `runs`),
+    each seed."""
     return [
         pattern.format(params=params, seed=seed)
-        for params in PARAMSPACE.instance_patterns
+        for params in (SIMULATED_RUNS + DATASET_RUNS if runs is None else runs)
         for seed in SEEDS
     ]
 
 
-def run_labels():
-    """Labels of every run, in the order of `every_run`."""
+def run_labels(runs=None):
+    """Labels of every run, in the order of `every_run`: parameter_set or dataset, and seed."""
     return [
-        {"parameter_set": name, "seed": seed}
-        for name in PARAMETER_SETS["name"]
+        (
+            {
+                "parameter_set": params.removeprefix("parameter_set~"),
+                "dataset": None,
+                "seed": seed,
+            }
+            if params.startswith("parameter_set~")
+            else {
+                "parameter_set": None,
+                "dataset": params.removeprefix("dataset~"),
+                "seed": seed,
+            }
+        )
+        for params in (SIMULATED_RUNS + DATASET_RUNS if runs is None else runs)
         for seed in SEEDS
     ]
 
 
-# What `aggregate` stacks into results/tables/<table>.parquet.
+# What `aggregate` stacks into results/tables/<table>.parquet, and from which runs (recovery needs a truth).
 AGGREGATED = {
-    "scores": f"scores/{RUN}/scores.parquet",
-    "equations": f"equations/{RUN}/equations.parquet",
-    "recovery": f"recovery/{RUN}/recovery.parquet",
+    "scores": (f"scores/{RUN}/scores.parquet", None),
+    "scores_by_participant": (f"scores/{RUN}/by_participant.parquet", None),
+    "equations": (f"equations/{RUN}/equations.parquet", None),
+    "recovery": (f"recovery/{RUN}/recovery.parquet", SIMULATED_RUNS),
 }
 
+# Figures of simulated runs need the truth; the others are drawn for every run.
 FIGURES = {
-    "sessions": lambda: every_run(f"results/figures/{RUN}/session.png"),
-    "losses": lambda: every_run(f"results/figures/{RUN}/loss.png"),
-    "nll": lambda: ["results/figures/nll.png"],
+    "sessions": lambda: every_run(f"results/figures/{RUN}/session.png", SIMULATED_RUNS),
+    "losses": lambda: every_run(f"results/figures/{RUN}/loss.png", SIMULATED_RUNS),
+    "comparisons": lambda: every_run(f"results/figures/{RUN}/comparison.png"),
+    "nll": lambda: ["results/figures/nll.png"] if SIMULATED_RUNS else [],
     "equations": lambda: ["results/figures/equations.png"],
-    "recovery": lambda: ["results/figures/recovery.png"],
+    "recovery": lambda: ["results/figures/recovery.png"] if SIMULATED_RUNS else [],
 }
 
 
 def final_outputs():
-    tables = [f"results/tables/{name}.parquet" for name in AGGREGATED]
-    tables.append("results/tables/recovery_summary.parquet")
+    tables = [
+        f"results/tables/{name}.parquet"
+        for name, (_, runs) in AGGREGATED.items()
+        if runs is None or runs
+    ]
+    if SIMULATED_RUNS:
+        tables.append("results/tables/recovery_summary.parquet")
     return (
         tables
         + ["results/tables/equations.html"]

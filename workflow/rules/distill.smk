@@ -2,7 +2,7 @@ rule distill:
     """Replace every RNN module by per-participant equations (SINDy), then refit them on the choices."""
     input:
         model=f"results/models/{RUN}/model.pt",
-        trials=f"results/data/{RUN}/trials.parquet",
+        trials=run_data("trials.parquet"),
     output:
         equations=f"results/equations/{RUN}/equations.parquet",
         printed=f"results/equations/{RUN}/model.txt",

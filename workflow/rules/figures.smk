@@ -16,6 +16,8 @@ rule figure_session:
         f"results/logs/figure_session/{RUN}.log",
     benchmark:
         f"results/benchmarks/figure_session/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     script:
@@ -39,22 +41,52 @@ rule figure_loss:
         f"results/logs/figure_loss/{RUN}.log",
     benchmark:
         f"results/benchmarks/figure_loss/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     script:
         "../scripts/figure_loss.py"
 
 
+rule figure_comparison:
+    """Each participant's normalized likelihood under every model against the best classic model."""
+    input:
+        by_participant=f"results/scores/{RUN}/by_participant.parquet",
+        scores=f"results/scores/{RUN}/scores.parquet",
+    output:
+        report(
+            f"results/figures/{RUN}/comparison.png",
+            caption="../report/comparison.rst",
+            category="Runs",
+            labels={"run": "{params} seed {seed}", "figure": "comparison"},
+        ),
+    log:
+        f"results/logs/figure_comparison/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/figure_comparison/{RUN}.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_comparison.py"
+
+
+rule figure_comparisons:
+    """All model-comparison figures (one per parameter set or data set and seed)."""
+    input:
+        every_run(f"results/figures/{RUN}/comparison.png"),
+
+
 rule figure_sessions:
     """All session figures (one per parameter set and seed)."""
     input:
-        every_run(f"results/figures/{RUN}/session.png"),
+        every_run(f"results/figures/{RUN}/session.png", SIMULATED_RUNS),
 
 
 rule figure_losses:
     """All loss figures (one per parameter set and seed)."""
     input:
-        every_run(f"results/figures/{RUN}/loss.png"),
+        every_run(f"results/figures/{RUN}/loss.png", SIMULATED_RUNS),
 
 
 rule figure_nll:

@@ -5,13 +5,15 @@ rule recover:
     input:
         equations=f"results/equations/{RUN}/equations.parquet",
         truth=f"results/data/{RUN}/truth.parquet",
-        trials=f"results/data/{RUN}/trials.parquet",
+        classic=f"results/classic/{RUN}/fits.parquet",  # the oracle
     output:
         recovery=f"results/recovery/{RUN}/recovery.parquet",
     log:
         f"results/logs/recover/{RUN}.log",
     benchmark:
         f"results/benchmarks/recover/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     params:

@@ -1,7 +1,9 @@
 rule aggregate:
     """One table of a kind for the whole grid, with parameter_set and seed columns."""
     input:
-        lambda wildcards: every_run(f"results/{AGGREGATED[wildcards.table]}"),
+        lambda wildcards: every_run(
+            f"results/{AGGREGATED[wildcards.table][0]}", AGGREGATED[wildcards.table][1]
+        ),
     output:
         "results/tables/{table}.parquet",
     log:
@@ -13,7 +15,7 @@ rule aggregate:
     conda:
         "../envs/spice.yaml"
     params:
-        runs=run_labels(),
+        runs=lambda wildcards: run_labels(AGGREGATED[wildcards.table][1]),
     script:
         "../scripts/aggregate.py"
 

@@ -10,6 +10,8 @@ rule simulate_truth:
         f"results/logs/simulate_truth/{RUN}.log",
     benchmark:
         f"results/benchmarks/simulate_truth/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     params:
@@ -29,6 +31,8 @@ rule simulate_training:
         f"results/logs/simulate_training/{RUN}.log",
     benchmark:
         f"results/benchmarks/simulate_training/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     params:
@@ -50,6 +54,8 @@ rule simulate_test:
         f"results/logs/simulate_test/{RUN}.log",
     benchmark:
         f"results/benchmarks/simulate_test/{RUN}.tsv"
+    wildcard_constraints:
+        params=r"parameter_set~[A-Za-z0-9_-]+",
     conda:
         "../envs/spice.yaml"
     params:

@@ -1,7 +1,7 @@
 rule train:
     """Train the SPICE RNN on one run's training sessions."""
     input:
-        trials=f"results/data/{RUN}/trials.parquet",
+        trials=run_data("trials.parquet"),
     output:
         model=f"results/models/{RUN}/model.pt",
         history=f"results/models/{RUN}/history.parquet",

@@ -6,11 +6,11 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.equations import read_equations
     from spice_lib.provenance import provenance
     from spice_lib.recovery import recovery_with_oracle
-    from spice_lib.trials_io import load_dataset, read_table, write_table
+    from spice_lib.trials_io import read_table, write_table
 
     equations, origin = read_equations(snakemake.input.equations)  # noqa: F821
     truth, _ = read_table(snakemake.input.truth)  # noqa: F821
-    trials, _ = load_dataset(snakemake.input.trials)  # noqa: F821
-    recovery = recovery_with_oracle(equations, truth, trials)
+    classic_fits, _ = read_table(snakemake.input.classic)  # noqa: F821
+    recovery = recovery_with_oracle(equations, truth, classic_fits)
     print(recovery.to_string(index=False))
     write_table(snakemake.output.recovery, recovery, provenance(dict(snakemake.params.items()), origin["seed"]))  # noqa: F821
