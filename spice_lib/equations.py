@@ -117,6 +117,30 @@ class EquationSet:
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
         return lines
 
+    def subset(self, rows) -> EquationSet:
+        """The participants at index `rows` (in that order)."""
+        rows = np.asarray(rows)
+        modules = {
+            name: ModuleEquation(e.variables, e.powers, e.coefficients[rows], e.center, e.bounds)
+            for name, e in self.modules.items()
+        }
+        ids = [self.participant_ids[r] for r in rows]
+        return EquationSet(modules, {name: v[rows] for name, v in self.betas.items()}, ids)
+
+    def with_rows(self, rows, replacement: EquationSet) -> EquationSet:
+        """A copy with the participants at index `rows` taken from `replacement` (in that order)."""
+        rows = np.asarray(rows)
+        modules = {}
+        for name, e in self.modules.items():
+            coefficients = e.coefficients.copy()
+            coefficients[rows] = replacement.modules[name].coefficients
+            modules[name] = ModuleEquation(e.variables, e.powers, coefficients, e.center, e.bounds)
+        betas = {}
+        for name, values in self.betas.items():
+            betas[name] = values.copy()
+            betas[name][rows] = replacement.betas[name]
+        return EquationSet(modules, betas, list(self.participant_ids))
+
     def n_parameters(self, participant: int) -> int:
         """Fitted non-zero coefficients plus betas of one participant (for the equation model's BIC)."""
         terms = sum(int(np.count_nonzero(e.coefficients[participant])) for e in self.modules.values())

@@ -22,7 +22,7 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.provenance import package_versions
-from spice_lib.refit import REFIT_CHOICES, refit_equation_model
+from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, refit_equation_model
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
@@ -205,8 +205,11 @@ class SpiceEstimator:
     def distill(self, xs, ys=None) -> SpiceEstimator:
         """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
         run over xs; then, unless refit_parameters='none', refit them on the choices ys and, with
-        select_terms, switch terms on or off by BIC. Sets equations_ and term_switches_ (the switches made,
-        see term_selection.select_terms; None without term selection)."""
+        select_terms, switch terms on or off by BIC; with refit_parameters='coefficients', a participant whose
+        equations predict their own choices worse than chance is refitted alone, else set to chance
+        (refit.no_worse_than_chance). Sets equations_, term_switches_ (the switches made, see
+        term_selection.select_terms; None without term selection) and chance_repairs_ (those participants;
+        None without the refit)."""
         self._check_fitted()
         xs, ys = self._check_data(xs, ys)
         if self.refit_parameters not in REFIT_CHOICES:
@@ -228,6 +231,9 @@ class SpiceEstimator:
                 self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=self._log)
             elif self.select_terms:
                 self._log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
+            self.chance_repairs_ = None
+            if self.refit_parameters == "coefficients":
+                self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=self._log)
             self.equations_ = model_equations(self.spice_model_)
         return self
 

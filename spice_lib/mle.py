@@ -134,7 +134,7 @@ class _OwnSessions:
 
     def nll_and_gradient(self, theta) -> tuple[float, np.ndarray]:
         theta = np.asarray(theta, dtype=np.float64)
-        # Step away from the nearer bound, so every perturbed vector stays valid.
+        # At the upper bound step downwards instead, so every perturbed vector stays within the bounds.
         upper = np.array([BOUNDS[name][1] for name in self.free])
         steps = np.where(theta + self.step <= upper, self.step, -self.step)
         values = self.nlls(np.vstack([theta, theta + np.diag(steps)]))

@@ -12,10 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+import pandas as pd
 import torch
 
+from spice_lib.equations import equation_model, model_equations
 from spice_lib.rnn import BaseRNN
 from spice_lib.training import next_choice_nll
+from spice_lib.xs_layout import has_next_choice, split_xs
 
 REFIT_CHOICES = ("none", "betas", "coefficients")
 
@@ -145,3 +149,67 @@ def minimise(
         adam.step()
     with torch.no_grad():
         return loss().item()
+
+
+def participant_nll(model: BaseRNN, xs: torch.Tensor, ys: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """NLL per predicted trial of every participant index of an equation model, and their numbers of
+    predicted trials (NLL NaN where there are none)."""
+    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
+    mask = has_next_choice(ys)
+    with torch.no_grad():
+        logits = model(xs, batch_first=True)[0]
+        chosen = torch.log_softmax(logits, -1).gather(-1, ys.argmax(-1, keepdim=True))[..., 0]
+        per_session = -(torch.where(mask, chosen, torch.zeros_like(chosen))).sum(1)
+    n = next(iter(model.equations.coefficients.values())).shape[0]
+    total = torch.zeros(n, dtype=torch.float64).index_add_(0, participant.cpu(), per_session.double().cpu())
+    trials = torch.zeros(n, dtype=torch.float64).index_add_(0, participant.cpu(), mask.sum(1).double().cpu())
+    return (total / trials).numpy(), trials.numpy()
+
+
+def no_worse_than_chance(
+    model: BaseRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    max_iterations: int = 500,
+    log: Callable[[str], None] = print,
+) -> tuple[BaseRNN, pd.DataFrame]:
+    """Make sure no participant's equations predict their own choices worse than chance.
+
+    With every beta at 0 an equation model is chance, so a participant's maximum-likelihood fit is never
+    worse; one that is (on real data a joint refit of many participants can stop short of some of them, or
+    diverge) is refitted alone, with its structure kept, for up to `max_iterations` L-BFGS iterations. If it
+    is still worse than chance, its betas are set to 0: it then predicts at chance, which is what its data
+    support. Every such participant is logged. Returns the (new) equation model and a table: participant,
+    nll_before, nll_after, action ('refitted alone' or 'betas set to 0'); empty when nobody needed it.
+    """
+    chance = math.log(model.n_actions)
+    before, n_trials = participant_nll(model, xs, ys)
+    # float32 forward passes put an exact chance model at ln(n) + ~1e-7: tolerate that much. A NaN with
+    # trials is a diverged fit.
+    worse = np.flatnonzero((n_trials > 0) & ~(before <= chance + 1e-6))
+    rows = []
+    if not len(worse):
+        return model, pd.DataFrame(rows, columns=["participant", "nll_before", "nll_after", "action"])
+    equations = model_equations(model)
+    support = {name: getattr(model.equations, f"support_{name}").cpu().numpy() for name in model.equations.module_names}
+    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
+    for index in worse:
+        sessions = participant == int(index)
+        own_xs, own_ys = xs[sessions].clone(), ys[sessions]
+        split_xs(own_xs, model.n_actions).participant[:] = 0
+        alone = equation_model(model, equations.subset([index]), {name: terms[[index]] for name, terms in support.items()})
+        refit_equation_model(alone, own_xs, own_ys, "coefficients", max_iterations=max_iterations, log=lambda _: None)
+        after = float(participant_nll(alone, own_xs, own_ys)[0][0])
+        replacement = model_equations(alone)
+        action = "refitted alone"
+        if not after <= chance + 1e-6:  # also NaN
+            for name in replacement.betas:
+                replacement.betas[name][:] = 0.0
+            after, action = chance, "betas set to 0"
+        equations = equations.with_rows([index], replacement)
+        rows.append({"participant": equations.participant_ids[index], "nll_before": float(before[index]), "nll_after": after, "action": action})
+        log(
+            f"Participant {equations.participant_ids[index]!r}: the equations predicted their own choices worse than "
+            f"chance (NLL per trial {before[index]:.5f} > ln {model.n_actions} = {chance:.5f}); {action}, NLL {after:.5f}."
+        )
+    return equation_model(model, equations, support), pd.DataFrame(rows)

@@ -71,7 +71,7 @@ def select_terms(
     for step in range(1, max_steps + 1):
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
         local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
-        mine = _rows(equations, active), {name: terms[active] for name, terms in support.items()}
+        mine = equations.subset(active), {name: terms[active] for name, terms in support.items()}
         try:
             candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
         except FloatingPointError as error:
@@ -84,7 +84,7 @@ def select_terms(
         # A switch must lower the BIC by more than numerical noise.
         improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
         chosen_equations, chosen_support = _take(candidates, mine[1], toggles, np.where(improves, best, 0))
-        equations = _with_rows(equations, active, chosen_equations)
+        equations = equations.with_rows(active, chosen_equations)
         for name in support:
             support[name][active] = chosen_support[name]
         for index in np.flatnonzero(improves):
@@ -101,30 +101,6 @@ def select_terms(
             break
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
-
-
-def _rows(equations: EquationSet, rows: np.ndarray) -> EquationSet:
-    """The participants `rows` of an EquationSet."""
-    modules = {
-        name: ModuleEquation(e.variables, e.powers, e.coefficients[rows], e.center, e.bounds)
-        for name, e in equations.modules.items()
-    }
-    ids = [equations.participant_ids[r] for r in rows]
-    return EquationSet(modules, {name: v[rows] for name, v in equations.betas.items()}, ids)
-
-
-def _with_rows(equations: EquationSet, rows: np.ndarray, replacement: EquationSet) -> EquationSet:
-    """`equations` with the participants `rows` taken from `replacement` (in that order)."""
-    modules = {}
-    for name, e in equations.modules.items():
-        coefficients = e.coefficients.copy()
-        coefficients[rows] = replacement.modules[name].coefficients
-        modules[name] = ModuleEquation(e.variables, e.powers, coefficients, e.center, e.bounds)
-    betas = {}
-    for name, values in equations.betas.items():
-        betas[name] = values.copy()
-        betas[name][rows] = replacement.betas[name]
-    return EquationSet(modules, betas, list(equations.participant_ids))
 
 
 def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int]]):
@@ -187,7 +163,7 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
 def _take(candidates: EquationSet, support, toggles, chosen: np.ndarray):
     """Each participant's chosen alternative (0: the current structure) out of the refitted candidates."""
     rows = np.arange(len(chosen)) * (len(toggles) + 1) + chosen
-    selected = _rows(candidates, rows)
+    selected = candidates.subset(rows)
     selected.participant_ids = [pid.rsplit("#", 1)[0] for pid in selected.participant_ids]
     alternatives = list(_alternative_supports(support, toggles))
     new_support = {name: np.stack([alternatives[a][name][p] for p, a in enumerate(chosen)]) for name in support}

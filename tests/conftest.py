@@ -39,3 +39,24 @@ def _close_figures():
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+@pytest.fixture(scope="module")
+def population_fit():
+    """Three participants, RNN trained briefly, distilled without refit: (estimator, dataset)."""
+    from spice_lib import (
+        WEINHARDT_2024_CONFIG,
+        BanditsDrift,
+        SpiceEstimator,
+        Weinhardt2024RNN,
+        create_dataset,
+        sample_population,
+    )
+
+    population = sample_population(3, {"alpha_reward": (0.2, 0.6), "beta_reward": (2.0, 4.0)}, seed=1)
+    dataset, _, _ = create_dataset(population, BanditsDrift(0.2), n_trials=40, n_sessions=8, seed=1)
+    estimator = SpiceEstimator(
+        Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, epochs=25, seed=0, verbose=False,
+        refit_parameters="none", participant_ids=dataset.participant_ids,
+    )  # fmt: skip
+    return estimator.fit(dataset.xs, dataset.ys), dataset

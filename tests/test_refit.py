@@ -8,9 +8,9 @@ import torch
 
 from spice_lib import AgentNetwork, EquationSet, Weinhardt2024RNN
 from spice_lib import refit as refit_module
-from spice_lib.equations import EquationModules, ModuleEquation, equation_model
+from spice_lib.equations import EquationModules, ModuleEquation, equation_model, model_equations
 from spice_lib.evaluation import choice_nll
-from spice_lib.refit import minimise, refit_equation_model
+from spice_lib.refit import minimise, no_worse_than_chance, participant_nll, refit_equation_model
 
 
 def hand_made_model():
@@ -111,3 +111,41 @@ def test_a_constant_equation_outside_its_range_prints_at_the_bound_it_acts_at():
     modules = EquationModules(EquationSet({"lr": equation}, {}, ["a", "b", "c"]))
     assert modules.clip_constant_equations() == 1  # b has a second term, c is inside: both untouched
     np.testing.assert_allclose(modules.coefficients["lr"].detach().numpy(), [[0.0, 0, 0], [1.3, 0, 0.2], [0.3, 0, 0]], atol=1e-6)
+
+
+def _with_betas(estimator, participant: int, **betas):
+    """An equation model of the estimator's equations with one participant's betas replaced (on a copy: the
+    fixture is shared)."""
+    equations = estimator.equations_.subset(np.arange(estimator.equations_.n_participants))
+    for name, value in betas.items():
+        equations.betas[name][participant] = value
+    return equation_model(estimator.rnn_, equations)
+
+
+def test_a_participant_worse_than_chance_is_refitted_alone_and_the_others_are_left_alone(population_fit):
+    estimator, dataset = population_fit
+    xs, ys = estimator._check_data(dataset.xs, dataset.ys)
+    model = _with_betas(estimator, 1, x_value_reward=-8.0)  # prefers the worse arm: far worse than chance
+    before, _ = participant_nll(model, xs, ys)
+    assert before[1] > math.log(2) + 0.05 and (before[[0, 2]] < math.log(2)).all()
+    repaired, table = no_worse_than_chance(model, xs, ys, log=lambda _: None)
+    after, _ = participant_nll(repaired, xs, ys)
+    assert list(table["participant"]) == [dataset.participant_ids[1]] and list(table["action"]) == ["refitted alone"]
+    assert after[1] < math.log(2) and table["nll_after"].iloc[0] == pytest.approx(after[1], abs=1e-5)
+    np.testing.assert_allclose(after[[0, 2]], before[[0, 2]], rtol=0, atol=1e-7)  # the others: untouched
+    unchanged, nobody = no_worse_than_chance(repaired, xs, ys, log=lambda _: None)
+    assert nobody.empty and unchanged is repaired
+
+
+def test_a_participant_the_refit_cannot_rescue_is_set_to_chance_and_logged(population_fit, monkeypatch):
+    estimator, dataset = population_fit
+    xs, ys = estimator._check_data(dataset.xs, dataset.ys)
+    model = _with_betas(estimator, 2, x_value_reward=-8.0)
+    monkeypatch.setattr(refit_module, "refit_equation_model", lambda *args, **kwargs: None)  # a refit that achieves nothing
+    messages = []
+    repaired, table = no_worse_than_chance(model, xs, ys, log=messages.append)
+    assert list(table["action"]) == ["betas set to 0"]
+    after, _ = participant_nll(repaired, xs, ys)
+    assert after[2] == pytest.approx(math.log(2), abs=1e-6)
+    assert all(value[2] == 0 for value in model_equations(repaired).betas.values())
+    assert len(messages) == 1 and "worse than chance" in messages[0] and "betas set to 0" in messages[0]

@@ -14,7 +14,6 @@ from spice_lib import (
     Weinhardt2024RNN,
     create_dataset,
     read_equations,
-    sample_population,
     write_equations,
 )
 from spice_lib.equation_replay import replay_weinhardt2024
@@ -104,18 +103,6 @@ def test_missing_signal_and_too_few_samples_are_clear_errors():
         distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings())
     with pytest.raises(ValueError, match="participant 'c' has 0 samples"):
         distill_recording(hand_built_recording(), CONFIG, ["a", "b", "c"], DistillationSettings())
-
-
-@pytest.fixture(scope="module")
-def population_fit():
-    """Three participants, RNN trained briefly, distilled without refit."""
-    population = sample_population(3, {"alpha_reward": (0.2, 0.6), "beta_reward": (2.0, 4.0)}, seed=1)
-    dataset, _, _ = create_dataset(population, BanditsDrift(0.2), n_trials=40, n_sessions=8, seed=1)
-    estimator = SpiceEstimator(
-        Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, epochs=25, seed=0, verbose=False,
-        refit_parameters="none", participant_ids=dataset.participant_ids,
-    )  # fmt: skip
-    return estimator.fit(dataset.xs, dataset.ys), dataset
 
 
 def test_batched_equation_model_equals_the_numpy_replay(population_fit):

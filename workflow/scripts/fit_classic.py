@@ -3,13 +3,10 @@
 from spice_lib.run_log import log_to_file
 
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
-    import torch
-
     from spice_lib.mle import fit_classic_models
     from spice_lib.provenance import provenance
     from spice_lib.trials_io import load_dataset, write_table
 
-    torch.set_num_threads(snakemake.threads)  # noqa: F821
     training, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
     fits = fit_classic_models(training.xs, training.ys, training.participant_ids, log=print)
     summary = fits.groupby("model", sort=False).agg(nll=("nll", "mean"), converged=("converged", "mean"))
