@@ -158,6 +158,10 @@ MODEL_LABELS = {
 }
 
 
+# The SPICE models in their colours of the other figures; the references in their own; classic models purple.
+MODEL_COLORS = {"spice": AGENT_COLORS["spice"], "rnn": AGENT_COLORS["rnn"], "gru": "tab:green", "truth": "black"}
+
+
 def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
     """One panel per model: each participant's held-out normalized likelihood under it (y) against the
     reference, the best classic model (x); the panel title gives the pooled paired difference in NLL per
@@ -175,7 +179,7 @@ def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
     rows = pooled.set_index("model")
     for ax, model in zip(axs, models):
         ax.plot([low - pad, high + pad], [low - pad, high + pad], color="grey", linewidth=0.8, zorder=0)
-        ax.scatter(likelihood[reference], likelihood[model], s=10, alpha=0.7, color=AGENT_COLORS.get(model, "tab:purple"))
+        ax.scatter(likelihood[reference], likelihood[model], s=10, alpha=0.7, color=MODEL_COLORS.get(model, "tab:purple"))
         row = rows.loc[model]
         ax.set_title(
             f"{MODEL_LABELS.get(model, model)}\n"

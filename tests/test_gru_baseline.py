@@ -1,3 +1,6 @@
+"""The plain GRU of the model comparison: near the true agent on held-out choices, reproducible from its seed,
+blind to padding and to targets that are not scored."""
+
 import math
 
 import numpy as np
