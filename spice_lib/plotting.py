@@ -201,22 +201,29 @@ def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
     return fig, axs
 
 
+def run_names(table: pd.DataFrame) -> pd.Series:
+    """What each row of a grid table studies: its parameter set's or data set's name."""
+    names = table["parameter_set"] if "parameter_set" in table else pd.Series(pd.NA, index=table.index)
+    return names.fillna(table["dataset"]) if "dataset" in table else names
+
+
 def plot_equations(equations: pd.DataFrame):
     """Every non-zero coefficient of every module across the grid: one panel per module, terms on the x
-    axis, one dot per participant and seed, coloured by parameter set. Betas get a panel of their own.
-    equations: the stacked equations tables (columns parameter_set, seed, participant, kind, module, term,
-    coefficient)."""
+    axis, one dot per participant and seed, coloured by parameter set or data set. Betas get a panel of their
+    own. equations: the stacked equations tables (columns parameter_set and/or dataset, seed, participant,
+    kind, module, term, coefficient)."""
     kept = equations[equations["coefficient"] != 0].copy()
+    kept["study"] = run_names(kept)
     kept.loc[kept["kind"] == "beta", "term"] = "beta(" + kept.loc[kept["kind"] == "beta", "module"] + ")"
     kept.loc[kept["kind"] == "beta", "module"] = "betas"
     modules = list(dict.fromkeys(kept["module"]))
-    colors = _set_colors(kept["parameter_set"])
+    colors = _set_colors(kept["study"])
     fig, axs = _panels(len(modules), panel_size=(4.2, 3.4))
     jitter = np.random.default_rng(0)  # fixed: the same figure every time
     for ax, module in zip(axs, modules):
         part = kept[kept["module"] == module]
         terms = list(dict.fromkeys(part["term"]))
-        for name, group in part.groupby("parameter_set", sort=False):
+        for name, group in part.groupby("study", sort=False):
             x = np.array([terms.index(t) for t in group["term"]]) + jitter.uniform(-0.2, 0.2, len(group))
             ax.scatter(x, group["coefficient"], s=12, alpha=0.7, color=colors[name], label=name)
         ax.set_xticks(range(len(terms)), [t.replace(f"{module}[k]", "x[k]") for t in terms], rotation=20, ha="right", fontsize=8)
