@@ -10,6 +10,7 @@ from spice_lib.agents import Agent
 from spice_lib.dataset import split_inputs
 from spice_lib.files import atomic_path
 from spice_lib.recovery import recovery_summary
+from spice_lib.report import run_names
 
 AGENT_COLORS = {"groundtruth": "black", "rnn": "tab:orange", "spice": "tab:blue"}
 ARM_STYLES = ["-", "--", ":", "-."]
@@ -199,12 +200,6 @@ def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
     )
     fig.tight_layout()
     return fig, axs
-
-
-def run_names(table: pd.DataFrame) -> pd.Series:
-    """What each row of a grid table studies: its parameter set's or data set's name."""
-    names = table["parameter_set"] if "parameter_set" in table else pd.Series(pd.NA, index=table.index)
-    return names.fillna(table["dataset"]) if "dataset" in table else names
 
 
 def plot_equations(equations: pd.DataFrame):

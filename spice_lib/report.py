@@ -24,6 +24,12 @@ def run_name(labels: Mapping[str, object]) -> str:
     return str(labels.get("parameter_set") or labels.get("dataset"))
 
 
+def run_names(table: pd.DataFrame) -> pd.Series:
+    """`run_name` of every row of a grid table (columns parameter_set and/or dataset)."""
+    names = table["parameter_set"] if "parameter_set" in table else pd.Series(pd.NA, index=table.index)
+    return names.fillna(table["dataset"]) if "dataset" in table else names
+
+
 def equations_html(printed_models: Mapping[str, str]) -> str:
     """A small HTML page with every run's printed model, for the report."""
     sections = [
