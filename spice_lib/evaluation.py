@@ -64,17 +64,24 @@ class ScoredModel:
     per_participant: np.ndarray | None = None
 
 
-def _sums_per_participant(probabilities, data) -> tuple[np.ndarray, np.ndarray]:
-    """Summed log-likelihood of the scored next choices and their count, per participant index."""
-    mask, targets = _targets(data.ys)
+def log_likelihood_per_participant(
+    probabilities, ys, participant_index, n_participants: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Summed log-likelihood of the scored next choices and their count, per participant index.
+
+    probabilities: (sessions, trials, n_actions) aligned with ys; participant_index: one per session."""
+    mask, targets = _targets(ys)
     chosen = np.take_along_axis(np.asarray(probabilities), targets[..., None], -1)[..., 0]
     log_likelihood = np.where(mask, np.log(np.clip(chosen, 1e-300, None)), 0.0)
-    owner = data.participant_index
-    n = data.n_participants
+    owner = np.asarray(participant_index)
     return (
-        np.bincount(owner, weights=log_likelihood.sum(1), minlength=n),
-        np.bincount(owner, weights=mask.sum(1), minlength=n).astype(np.int64),
+        np.bincount(owner, weights=log_likelihood.sum(1), minlength=n_participants),
+        np.bincount(owner, weights=mask.sum(1), minlength=n_participants).astype(np.int64),
     )
+
+
+def _sums_per_participant(probabilities, data) -> tuple[np.ndarray, np.ndarray]:
+    return log_likelihood_per_participant(probabilities, data.ys, data.participant_index, data.n_participants)
 
 
 def compare_models(models: list[ScoredModel], held_out, training) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -17,9 +17,10 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import equation_model, model_equations
+from spice_lib.evaluation import log_likelihood_per_participant
 from spice_lib.rnn import BaseRNN
 from spice_lib.training import next_choice_nll
-from spice_lib.xs_layout import has_next_choice, split_xs
+from spice_lib.xs_layout import split_xs
 
 REFIT_CHOICES = ("none", "betas", "coefficients")
 
@@ -154,16 +155,13 @@ def minimise(
 def participant_nll(model: BaseRNN, xs: torch.Tensor, ys: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """NLL per predicted trial of every participant index of an equation model, and their numbers of
     predicted trials (NLL NaN where there are none)."""
-    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
-    mask = has_next_choice(ys)
+    participant = split_xs(xs, model.n_actions).participant[:, 0].long().cpu().numpy()
     with torch.no_grad():
-        logits = model(xs, batch_first=True)[0]
-        chosen = torch.log_softmax(logits, -1).gather(-1, ys.argmax(-1, keepdim=True))[..., 0]
-        per_session = -(torch.where(mask, chosen, torch.zeros_like(chosen))).sum(1)
+        probabilities = torch.softmax(model(xs, batch_first=True)[0].double(), -1).cpu().numpy()
     n = next(iter(model.equations.coefficients.values())).shape[0]
-    total = torch.zeros(n, dtype=torch.float64).index_add_(0, participant.cpu(), per_session.double().cpu())
-    trials = torch.zeros(n, dtype=torch.float64).index_add_(0, participant.cpu(), mask.sum(1).double().cpu())
-    return (total / trials).numpy(), trials.numpy()
+    total, trials = log_likelihood_per_participant(probabilities, ys, participant, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -total / trials, trials
 
 
 def no_worse_than_chance(
