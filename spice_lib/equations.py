@@ -360,10 +360,13 @@ def equation_model(rnn: BaseRNN, equations: EquationSet, support: dict[str, np.n
     # graph that cannot be copied).
     transient = rnn.state, rnn._signals, rnn._padding_undo
     rnn.state, rnn._signals, rnn._padding_undo = {}, {}, None
+    old_equations = rnn.equations
+    rnn.equations = None  # replaced below; its last forward pass's coefficients may hold a graph too
     try:
         model = copy.deepcopy(rnn)
     finally:
         rnn.state, rnn._signals, rnn._padding_undo = transient
+        rnn.equations = old_equations
     model.equations = EquationModules(equations)
     for name, terms in (support or {}).items():
         getattr(model.equations, f"support_{name}").copy_(torch.as_tensor(np.asarray(terms), dtype=torch.float32))

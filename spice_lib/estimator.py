@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spice_lib import term_selection
+from spice_lib import population, term_selection
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
@@ -49,7 +49,10 @@ class SpiceEstimator:
     from their initial values (`sindy_center`; see sindy.py and equations.ModuleEquation), then
     `refit_parameters` ('none', 'betas' or 'coefficients': which numbers are refitted) of the equation model on
     the choices (see refit.py) and, with 'coefficients', `select_terms`: which terms each equation keeps,
-    switched on or off one at a time while that lowers the participant's BIC (see term_selection.py).
+    switched on or off one at a time while that lowers the participant's BIC (see term_selection.py), and
+    `share_strength`: with several participants, one structure for the population, chosen by integrated BIC,
+    and each participant's numbers refitted under a population prior estimated from the data (empirical
+    Bayes, see population.py).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class SpiceEstimator:
         sindy_center: bool = _DISTILLATION.center,
         refit_parameters: str = "coefficients",
         select_terms: bool = True,
+        share_strength: bool = False,
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -100,6 +104,7 @@ class SpiceEstimator:
         self.sindy_center = sindy_center
         self.refit_parameters = refit_parameters
         self.select_terms = select_terms
+        self.share_strength = share_strength
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
         self.verbose = verbose
@@ -109,7 +114,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "participant_ids", "rnn_kwargs", "verbose",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -207,9 +212,11 @@ class SpiceEstimator:
         run over xs; then, unless refit_parameters='none', refit them on the choices ys and, with
         select_terms, switch terms on or off by BIC; with refit_parameters='coefficients', a participant whose
         equations predict their own choices worse than chance is refitted alone, else set to chance
-        (refit.no_worse_than_chance). Sets equations_, term_switches_ (the switches made, see
-        term_selection.select_terms; None without term selection) and chance_repairs_ (those participants;
-        None without the refit)."""
+        (refit.no_worse_than_chance); with share_strength and refit_parameters='coefficients', the
+        population's structure and prior come before that (population.choose_structure). Sets equations_,
+        term_switches_ (the switches made, see term_selection.select_terms; None without term selection),
+        structure_search_ and population_prior_ (the structures tried and the chosen one's prior; None
+        without sharing strength) and chance_repairs_ (those participants; None without the refit)."""
         self._check_fitted()
         xs, ys = self._check_data(xs, ys)
         if self.refit_parameters not in REFIT_CHOICES:
@@ -231,6 +238,16 @@ class SpiceEstimator:
                 self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=self._log)
             elif self.select_terms:
                 self._log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
+            self.population_prior_ = self.structure_search_ = None
+            if self.share_strength and self.refit_parameters == "coefficients":
+                if self.n_participants >= population.MIN_PARTICIPANTS:
+                    fit, self.structure_search_ = population.choose_structure(self.spice_model_, xs, ys, log=self._log)
+                    self.spice_model_, self.population_prior_ = fit.model, fit.prior
+                else:
+                    self._log(
+                        f"Sharing strength needs {population.MIN_PARTICIPANTS} participants or more to estimate a "
+                        f"population; with {self.n_participants}, each participant's equations stand alone."
+                    )
             self.chance_repairs_ = None
             if self.refit_parameters == "coefficients":
                 self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=self._log)

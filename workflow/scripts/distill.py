@@ -20,6 +20,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         sindy_center=settings["center"],
         refit_parameters=settings["refit_parameters"],
         select_terms=settings["select_terms"],
+        share_strength=settings["share_strength"],
         n_threads=snakemake.threads,  # noqa: F821
     )
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
@@ -30,6 +31,9 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     write_equations(snakemake.output.equations, estimator.equations_, origin)  # noqa: F821
     printed = io.StringIO()
     estimator.print_spice_model(file=printed)
+    if estimator.population_prior_ is not None:
+        print("\nThe population (every participant's numbers drawn from these):", file=printed)
+        print(estimator.population_prior_.to_string(index=False), file=printed)
     print(printed.getvalue())
     with atomic_path(snakemake.output.printed) as temporary:  # noqa: F821
         temporary.write_text(printed.getvalue())

@@ -1,0 +1,300 @@
+"""Sharing strength across participants: an empirical-Bayes refit of the equation model.
+
+With a few hundred choices a participant, a per-participant maximum-likelihood fit of the equations
+overfits: coefficients that the data barely constrain wander far, and held-out choices are predicted worse
+than by a simpler model. Participants of one study are alike, so each participant's number is given a
+prior: a normal distribution over the population, one per term of each module and per beta, whose mean and
+spread are estimated from the participants themselves (empirical Bayes). A participant with little
+information about a term is pulled towards the population's value; one whose choices say otherwise keeps
+their own.
+
+Every participant gets the same structure (the population's), so that a term means the same thing for all
+and its spread can be estimated. The prior's means and spreads are found by expectation-maximisation under
+Laplace's approximation, as Huys et al. (2011, PLoS Comput Biol 7: e1002028) do for reinforcement-learning
+models:
+- E-step: every participant's maximum a posteriori numbers under the current prior, by damped Newton steps
+  on each participant apart (the Hessian H_p of their NLL comes from a few Hessian-vector products for all
+  participants at once), and their posterior covariance (H_p + diag(1/sd^2))^-1;
+- M-step: mean = the participants' mean, sd^2 = the mean of (theta - mean)^2 plus the posterior variance;
+until the prior stops moving. The whole Hessian matters, not its diagonal: numbers that trade against each
+other (a learning rate and a forgetting rate) are each precise along an axis but not along the ridge between
+them, and the diagonal would credit the data with information they do not have, leaving the prior too wide
+to shrink anything. A spread can shrink to nothing (MIN_SPREAD): the population then shares that number,
+which is what the data support.
+
+The integrated BIC (Huys et al. 2012, Biol Psychiatry 72: 106) scores a structure: -2 x the Laplace log
+evidence of every participant's choices, sum_p [NLL_p + sum_j (theta_pj - mean_j)^2 / (2 sd_j^2)
++ 1/2 ln det(I + S H_p S)] with S = diag(sd), + 2 (a mean and a spread) x the numbers x ln(the number of
+predicted trials).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from spice_lib.equations import equation_model, model_equations
+from spice_lib.rnn import BaseRNN
+from spice_lib.term_selection import current_support
+from spice_lib.xs_layout import has_next_choice, split_xs
+
+# A population prior's mean and spread are estimated from the participants: with fewer than this many, the
+# spread is mostly noise and would pin participants to one another.
+MIN_PARTICIPANTS = 5
+
+# The smallest population spread: narrower than this, every participant has the population's value.
+MIN_SPREAD = 1e-3
+
+# The largest change of any number in one Newton step (coefficients and betas are of order 1 to 10).
+MAX_STEP = 1.0
+
+# The prior of the first, per-participant fit: wide enough to leave every number where its own data put it,
+# and a bound on those the data say nothing about.
+WIDE_SPREAD = 100.0
+
+
+@dataclass
+class PopulationFit:
+    """The result of `share_strength`: the refitted equation model, its population prior (a table with
+    module, term, mean and sd, one row per term of each module and per beta, module 'beta' for the betas),
+    the integrated BIC, and the number of EM rounds run."""
+
+    model: BaseRNN
+    prior: pd.DataFrame
+    integrated_bic: float
+    rounds: int
+
+
+def term_shares(support: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Which share of the participants has each term: module -> (n_terms,), from `support` (module ->
+    (n_participants, n_terms) of 0/1)."""
+    return {name: terms.mean(0) for name, terms in support.items()}
+
+
+def choose_structure(
+    model: BaseRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    search_rounds: int = 6,
+    log: Callable[[str], None] = print,
+) -> tuple[PopulationFit, pd.DataFrame]:
+    """The population's structure, chosen by integrated BIC, and its empirical-Bayes fit.
+
+    The per-participant structures of `model` (after term selection) are votes: terms are ordered by the
+    share of participants that chose them. The search starts from the terms a majority chose, then tries
+    adding each other term that someone chose, most chosen first, and then removing each term, least chosen
+    first; a change is kept when it lowers the integrated BIC. Each structure tried is fitted by
+    `share_strength` with at most `search_rounds` EM rounds, the chosen one then to convergence.
+    Returns the best fit and a table of the structures tried: step, change ('start', 'add' or 'remove'),
+    module, term, share, integrated_bic, kept.
+    """
+    shares = term_shares(current_support(model))
+    names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
+    order = sorted(
+        ((float(share), name, term) for name, values in shares.items() for term, share in enumerate(values) if share > 0),
+        key=lambda entry: -entry[0],
+    )
+    structure = {name: (values >= 0.5).astype(float) for name, values in shares.items()}
+    quick = dict(max_rounds=search_rounds)
+    best = share_strength(model, xs, ys, structure, log=lambda _: None, **quick)
+    steps = [{"step": 0, "change": "start", "module": "", "term": "terms most participants chose", "share": 0.5,
+              "integrated_bic": best.integrated_bic, "kept": True}]  # fmt: skip
+
+    def try_switch(change: str, share: float, name: str, term: int) -> bool:
+        nonlocal best, structure
+        candidate = {module: values.copy() for module, values in structure.items()}
+        candidate[name][term] = 1.0 if change == "add" else 0.0
+        fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None, **quick)
+        kept = fit.integrated_bic < best.integrated_bic
+        steps.append({"step": len(steps), "change": change, "module": name, "term": names[name][term], "share": share,
+                      "integrated_bic": fit.integrated_bic, "kept": kept})  # fmt: skip
+        log(
+            f"Population structure: {change} {name}: {names[name][term]} (chosen by {share:.0%}): integrated BIC "
+            f"{best.integrated_bic:.1f} -> {fit.integrated_bic:.1f}, {'kept' if kept else 'not kept'}"
+        )
+        if kept:
+            best, structure = fit, candidate
+        return kept
+
+    for share, name, term in order:
+        if not structure[name][term]:
+            try_switch("add", share, name, term)
+    for share, name, term in reversed(order):
+        if structure[name][term]:
+            try_switch("remove", share, name, term)
+    return share_strength(best.model, xs, ys, structure, log=log), pd.DataFrame(steps)
+
+
+def share_strength(
+    model: BaseRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    structure: dict[str, np.ndarray],
+    max_rounds: int = 30,
+    tolerance: float = 1e-2,
+    newton_steps: int = 2,
+    log: Callable[[str], None] = print,
+) -> PopulationFit:
+    """Empirical-Bayes refit of an equation model (made by `equation_model`, usually refitted per
+    participant first) with every participant given `structure` (module -> (n_terms,) of 0/1; a term new
+    to a participant starts at 0): expectation-maximisation as the module docstring says, `newton_steps`
+    per E-step, until no prior mean moves by more than `tolerance` of its spread and no spread by more than
+    `tolerance` of itself, or `max_rounds`. `model` is left as it was."""
+    device = next(model.parameters()).device
+    xs, ys = xs.to(device), ys.to(device)
+    n_participants = len(model.equations.participant_ids)
+    support = {name: np.tile(np.asarray(terms, dtype=float), (n_participants, 1)) for name, terms in structure.items()}
+    shared = equation_model(model, model_equations(model), support)
+    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
+    mask = has_next_choice(ys)
+    targets = ys.argmax(-1)
+    n_predicted = float(mask.sum())
+
+    def participant_nll() -> torch.Tensor:
+        logits = shared(xs, batch_first=True)[0]
+        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
+        per_session = -(chosen * mask).sum(1)
+        return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(0, participant, per_session)
+
+    numbers = _Numbers(shared, participant_nll)
+    # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
+    # structure starts at 0 for everyone, and a prior centred there with no spread would hold it there.
+    zeros = torch.zeros(len(numbers.slots), dtype=torch.float64, device=device)
+    numbers.newton(zeros, torch.full_like(zeros, WIDE_SPREAD**-2), 3 * newton_steps)
+    values = numbers.values()
+    mean, variance = values.mean(0), values.var(0, unbiased=False).clamp(min=MIN_SPREAD**2)
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        hessian = numbers.newton(mean, 1.0 / variance, newton_steps)
+        values = numbers.values()
+        posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(values)))
+        new_mean = values.mean(0)
+        new_variance = (((values - new_mean) ** 2) + torch.diagonal(posterior, dim1=-2, dim2=-1)).mean(0).clamp(min=MIN_SPREAD**2)
+        moved = max(
+            float(((new_mean - mean).abs() / variance.sqrt()).max()), float(((new_variance / variance).sqrt() - 1).abs().max())
+        )
+        mean, variance = new_mean, new_variance
+        if moved < tolerance:
+            break
+    hessian = numbers.newton(mean, 1.0 / variance, newton_steps)
+    nll = numbers.nll()
+    values = numbers.values()
+    spread = variance.sqrt()
+    scaled = spread[None, :, None] * hessian * spread[None, None, :]
+    volume = torch.logdet(torch.eye(len(spread), dtype=scaled.dtype, device=device) + scaled)
+    evidence = nll + (((values - mean) ** 2) / (2 * variance)).sum(1) + 0.5 * volume
+    integrated_bic = float(2 * evidence.sum() + 2 * len(numbers.slots) * math.log(max(n_predicted, 1.0)))
+    log(
+        f"Sharing strength: {n_participants} participants, {len(numbers.slots)} population numbers, {rounds} EM round(s); "
+        f"NLL per trial {float(nll.sum()) / n_predicted:.5f}, integrated BIC {integrated_bic:.1f}"
+    )
+    prior = numbers.prior_table(mean.cpu().numpy(), spread.cpu().numpy())
+    return PopulationFit(shared, prior, integrated_bic, rounds)
+
+
+def _positive_semidefinite(hessian: torch.Tensor) -> torch.Tensor:
+    """Each matrix with its negative eigenvalues set to 0: away from an optimum, a direction of negative
+    curvature carries no information about where a number lies, and Newton's step would climb it."""
+    eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
+    return (eigenvectors * eigenvalues.clamp(min=0.0)[:, None, :]) @ eigenvectors.transpose(1, 2)
+
+
+class _Numbers:
+    """The numbers of an equation model that have a population prior, as "slots" (a term of a module in
+    the structure, or a beta), each with one value per participant, and per-participant Newton steps on
+    them. Participants do not share numbers, so each participant's problem is solved apart: one participant
+    whose likelihood is steep (with ~100 trials, a beta can run off) does not hold the step of the others,
+    as it would in one joint L-BFGS line search."""
+
+    def __init__(self, model: BaseRNN, participant_nll: Callable[[], torch.Tensor]):
+        self.model = model
+        self.participant_nll = participant_nll
+        equations = model.equations
+        self.slots: list[tuple[torch.Tensor, int, str, str]] = []  # (tensor, column, module, term)
+        term_names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
+        for name in equations.module_names:
+            in_structure = getattr(equations, f"support_{name}")[0] > 0
+            for column in np.flatnonzero(in_structure.cpu().numpy()):
+                self.slots.append((equations.coefficients[name], int(column), name, term_names[name][column]))
+        for name, beta in model.betas.items():
+            self.slots.append((beta.values, 0, "beta", name))
+        self.tensors = list({id(t): t for t, *_ in self.slots}.values())
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+
+    def values(self) -> torch.Tensor:
+        """(n_participants, n_slots), float64."""
+        return torch.stack([tensor[:, column].detach() for tensor, column, *_ in self.slots], 1).double()
+
+    def set_values(self, values: torch.Tensor) -> None:
+        with torch.no_grad():
+            for slot, (tensor, column, *_) in enumerate(self.slots):
+                tensor[:, column] = values[:, slot].to(tensor.dtype)
+
+    def nll(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self.participant_nll().double()
+
+    def derivatives(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each participant's NLL, gradient (n_participants, n_slots) and Hessian (n_participants, n_slots,
+        n_slots).
+
+        The Hessian of the summed NLL is block-diagonal (participants share no numbers), so one
+        Hessian-vector product per slot (a 1 in that slot for every participant) gives that column of every
+        participant's Hessian at once."""
+        for tensor in self.tensors:
+            tensor.requires_grad_(True)
+        nll = self.participant_nll()
+        gradients = dict(zip(map(id, self.tensors), torch.autograd.grad(nll.sum(), self.tensors, create_graph=True)))
+        gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
+        columns = []
+        for slot in range(len(self.slots)):
+            second = torch.autograd.grad(gradient[:, slot].sum(), self.tensors, retain_graph=True, allow_unused=True)
+            of = {id(t): (torch.zeros_like(t) if g is None else g) for t, g in zip(self.tensors, second)}
+            columns.append(torch.stack([of[id(t)][:, c] for t, c, *_ in self.slots], 1).detach())
+        for tensor in self.tensors:
+            tensor.requires_grad_(False)
+        hessian = torch.stack(columns, 2).double()
+        return nll.detach().double(), gradient.detach().double(), (hessian + hessian.transpose(1, 2)) / 2
+
+    def newton(self, mean: torch.Tensor, precision: torch.Tensor, steps: int) -> torch.Tensor:
+        """`steps` damped Newton steps on every participant's NLL + 1/2 sum precision (theta - mean)^2 (the
+        negative log posterior). A participant's step is taken only if it lowers their objective; otherwise
+        their damping grows (Levenberg-Marquardt). No number moves by more than MAX_STEP in one step: where
+        the likelihood is flat (a number with no effect), Newton's step is unbounded. A participant whose
+        derivatives are not finite stays where they are. Returns the NLL Hessian (made positive
+        semi-definite) of the last step's start: near convergence, the final numbers' Hessian to within a
+        step, for one Hessian fewer."""
+        n_participants = len(self.model.equations.participant_ids)
+        damping = torch.full((n_participants,), 1e-3, dtype=torch.float64, device=mean.device)
+        identity = torch.eye(len(self.slots), dtype=torch.float64, device=mean.device)
+        for _ in range(steps):
+            nll, gradient, hessian = self.derivatives()
+            finite = torch.isfinite(nll) & torch.isfinite(gradient).all(1) & torch.isfinite(hessian).all(2).all(1)
+            hessian = _positive_semidefinite(torch.where(finite[:, None, None], hessian, 0.0))
+            gradient = torch.where(finite[:, None], gradient, 0.0)
+            values = self.values()
+            objective = nll + 0.5 * (precision * (values - mean) ** 2).sum(1)
+            system = hessian + torch.diag_embed(precision.expand_as(values)) + damping[:, None, None] * identity
+            step = torch.linalg.solve(system, (gradient + precision * (values - mean))[..., None])[..., 0]
+            step = step * (MAX_STEP / step.abs().amax(1, keepdim=True).clamp(min=MAX_STEP))
+            self.set_values(values - step)
+            trial = self.nll()
+            better = finite & torch.isfinite(trial)
+            better &= trial + 0.5 * (precision * (values - step - mean) ** 2).sum(1) <= objective
+            self.set_values(torch.where(better[:, None], values - step, values))
+            damping = torch.where(better, damping / 3, damping * 10).clamp(1e-6, 1e6)
+        return hessian
+
+    def prior_table(self, mean: np.ndarray, sd: np.ndarray) -> pd.DataFrame:
+        rows = [
+            {"module": module, "term": term, "mean": float(m), "sd": float(d)}
+            for (_, _, module, term), m, d in zip(self.slots, mean, sd)
+        ]
+        return pd.DataFrame(rows, columns=["module", "term", "mean", "sd"])

@@ -1,0 +1,129 @@
+"""Sharing strength: the population's structure by integrated BIC and an empirical-Bayes refit."""
+
+import numpy as np
+import pytest
+import torch
+
+from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
+from spice_lib.equations import equation_model, model_equations
+from spice_lib.parameter_sets import simulate_sessions
+from spice_lib.population import _Numbers, choose_structure, share_strength
+from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
+from spice_lib.refit import refit_equation_model
+from spice_lib.term_selection import current_support
+from spice_lib.xs_layout import has_next_choice, split_xs
+
+N = 12
+# Learning rates spread over the population, everything else shared; a choice trace that decays.
+AGENT = AgentQ(
+    alpha_reward=np.linspace(0.2, 0.7, N), forget_rate=0.2, beta_reward=4.0, alpha_choice=0.5, beta_choice=1.0,
+    participant_ids=[f"p{i}" for i in range(N)],
+)  # fmt: skip
+QUIET = dict(log=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def sessions_and_rnn():
+    """Little data a participant (one session of 80 trials) and an RNN to host the equations."""
+    sessions = simulate_sessions(AGENT, BanditsDrift(0.2), n_trials=80, n_sessions=1, seed=5)
+    rnn = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=N, epochs=1, seed=0, verbose=False)
+    return sessions, rnn.train(sessions.xs, sessions.ys).rnn_
+
+
+def structure_of(support):
+    return {name: terms[0].copy() for name, terms in support.items()}
+
+
+def test_the_hessian_is_each_participants_matrix_of_second_derivatives(sessions_and_rnn):
+    sessions, rnn = sessions_and_rnn
+    model = equation_model(rnn, agent_q_equations(AGENT))
+    participant = split_xs(sessions.xs, 2).participant[:, 0].long()
+    mask, targets = has_next_choice(sessions.ys), sessions.ys.argmax(-1)
+
+    def participant_nll():
+        logits = model(sessions.xs, batch_first=True)[0]
+        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
+        return torch.zeros(N).index_add(0, participant, -(chosen * mask).sum(1))
+
+    numbers = _Numbers(model, participant_nll)
+
+    def shifted(shifts):
+        with torch.no_grad():
+            for slot, shift in shifts:
+                tensor, column, *_ = numbers.slots[slot]
+                tensor[:, column] += shift
+            values = participant_nll().double().numpy()
+            for slot, shift in shifts:
+                tensor, column, *_ = numbers.slots[slot]
+                tensor[:, column] -= shift
+        return values
+
+    nll, gradient, hessian = (d.numpy() for d in numbers.derivatives())
+    np.testing.assert_allclose(nll, shifted([]), rtol=1e-6)
+    assert hessian.shape == (N, len(numbers.slots), len(numbers.slots))
+    h = 0.01
+    rate, beta = 0, len(numbers.slots) - 2  # the learning rate's constant and beta(x_value_reward)
+    for slot in (rate, beta):
+        first = (shifted([(slot, h)]) - shifted([(slot, -h)])) / (2 * h)
+        np.testing.assert_allclose(gradient[:, slot], first, rtol=0.05, atol=0.05)
+        second = (shifted([(slot, -h)]) - 2 * shifted([]) + shifted([(slot, h)])) / h**2
+        np.testing.assert_allclose(hessian[:, slot, slot], second, rtol=0.05, atol=0.1)
+    mixed = (
+        shifted([(rate, h), (beta, h)]) - shifted([(rate, h), (beta, -h)]) - shifted([(rate, -h), (beta, h)])
+        + shifted([(rate, -h), (beta, -h)])
+    ) / (4 * h**2)  # fmt: skip
+    np.testing.assert_allclose(hessian[:, rate, beta], mixed, rtol=0.05, atol=0.1)
+
+
+def test_shrinking_towards_the_population_recovers_shared_parameters_better_than_each_participant_alone(sessions_and_rnn):
+    sessions, rnn = sessions_and_rnn
+    alone = equation_model(rnn, agent_q_equations(AGENT))
+    refit_equation_model(alone, sessions.xs, sessions.ys, "coefficients", **QUIET)
+    shared = share_strength(alone, sessions.xs, sessions.ys, structure_of(current_support(alone)), max_rounds=10, **QUIET)
+
+    def rmse(model, parameter):
+        recovered = recover_agent_q_parameters(model_equations(model))[parameter]
+        return float(np.sqrt(np.mean((recovered - AGENT.parameters[parameter]) ** 2)))
+
+    # forget_rate is the same for everyone: 80 trials each leave it loose, the population pins it down
+    assert rmse(shared.model, "forget_rate") < 0.6 * rmse(alone, "forget_rate")
+    # the learning rates differ between participants: pulled towards the population, yet no worse
+    assert rmse(shared.model, "alpha_reward") <= rmse(alone, "alpha_reward")
+    prior = shared.prior.set_index(["module", "term"])
+    # the population's learning rate (alpha_penalty = alpha_reward here) and beta are the truth's
+    assert abs(prior.loc[("x_learning_rate_reward", "1"), "mean"] - AGENT.parameters["alpha_reward"].mean()) < 0.1
+    assert abs(prior.loc[("beta", "x_value_reward"), "mean"] - 4.0) < 1.5
+    assert np.isfinite(shared.integrated_bic)
+
+
+def test_the_population_takes_a_term_a_minority_chose_and_drops_one_a_majority_invented(sessions_and_rnn):
+    sessions, rnn = sessions_and_rnn
+    truth = agent_q_equations(AGENT)
+    support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
+    support["x_learning_rate_reward"][4:, 0] = 0.0  # a learning rate at all: only 4 of 12 keep it
+    support["x_learning_rate_reward"][:8, 1] = 1.0  # a learning rate that depends on itself: 8 of 12 invent it
+    model = equation_model(rnn, truth, support)
+    refit_equation_model(model, sessions.xs, sessions.ys, "coefficients", **QUIET)
+    fit, steps = choose_structure(model, sessions.xs, sessions.ys, search_rounds=3, **QUIET)
+    rate = structure_of(current_support(fit.model))["x_learning_rate_reward"]
+    np.testing.assert_array_equal(rate, [1.0, 0.0, 0.0, 0.0])  # the constant, nothing else
+    kept = steps[steps["kept"]]
+    assert {(s.change, s.module, s.term) for s in kept.itertuples()} >= {
+        ("add", "x_learning_rate_reward", "1"),
+        ("remove", "x_learning_rate_reward", "x_learning_rate_reward[k]"),
+    }
+    assert (np.diff(kept["integrated_bic"]) < 0).all()
+    for terms in current_support(fit.model).values():  # every participant has the same terms
+        assert (terms == terms[0]).all()
+    recovered = recover_agent_q_parameters(model_equations(fit.model))["alpha_reward"]
+    assert np.corrcoef(recovered, AGENT.parameters["alpha_reward"])[0, 1] > 0.5
+
+
+def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(small_dataset):
+    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=2, seed=0, verbose=False, share_strength=True)
+    messages = []
+    estimator.fit(small_dataset.xs, small_dataset.ys)
+    estimator._log = messages.append
+    estimator.distill(small_dataset.xs, small_dataset.ys)
+    assert estimator.population_prior_ is None
+    assert any("needs 5 participants or more" in message for message in messages)
