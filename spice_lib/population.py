@@ -105,7 +105,7 @@ def choose_structure(
     steps = [{"step": 0, "change": "start", "module": "", "term": "terms most participants chose", "share": 0.5,
               "integrated_bic": best.integrated_bic, "kept": True}]  # fmt: skip
 
-    def try_switch(change: str, share: float, name: str, term: int) -> bool:
+    def try_switch(change: str, share: float, name: str, term: int) -> None:
         nonlocal best, structure
         candidate = {module: values.copy() for module, values in structure.items()}
         candidate[name][term] = 1.0 if change == "add" else 0.0
@@ -119,7 +119,6 @@ def choose_structure(
         )
         if kept:
             best, structure = fit, candidate
-        return kept
 
     for share, name, term in order:
         if not structure[name][term]:
