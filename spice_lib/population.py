@@ -96,7 +96,12 @@ def choose_structure(
     shares = term_shares(current_support(model))
     names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
     order = sorted(
-        ((float(share), name, term) for name, values in shares.items() for term, share in enumerate(values) if share > 0),
+        (
+            (float(share), name, term)
+            for name, values in shares.items()
+            for term, share in enumerate(values)
+            if share > 0
+        ),
         key=lambda entry: -entry[0],
     )
     structure = {name: (values >= 0.5).astype(float) for name, values in shares.items()}
@@ -158,7 +163,9 @@ def share_strength(
         logits = shared(xs, batch_first=True)[0]
         chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
         per_session = -(chosen * mask).sum(1)
-        return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(0, participant, per_session)
+        return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(
+            0, participant, per_session
+        )
 
     numbers = _Numbers(shared, participant_nll)
     # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
@@ -174,9 +181,12 @@ def share_strength(
         values = numbers.values()
         posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(values)))
         new_mean = values.mean(0)
-        new_variance = (((values - new_mean) ** 2) + torch.diagonal(posterior, dim1=-2, dim2=-1)).mean(0).clamp(min=MIN_SPREAD**2)
+        new_variance = (
+            (((values - new_mean) ** 2) + torch.diagonal(posterior, dim1=-2, dim2=-1)).mean(0).clamp(min=MIN_SPREAD**2)
+        )
         moved = max(
-            float(((new_mean - mean).abs() / variance.sqrt()).max()), float(((new_variance / variance).sqrt() - 1).abs().max())
+            float(((new_mean - mean).abs() / variance.sqrt()).max()),
+            float(((new_variance / variance).sqrt() - 1).abs().max()),
         )
         mean, variance = new_mean, new_variance
         if moved < tolerance:

@@ -75,11 +75,15 @@ def test_the_hessian_is_each_participants_matrix_of_second_derivatives(sessions_
     np.testing.assert_allclose(hessian[:, rate, beta], mixed, rtol=0.05, atol=0.1)
 
 
-def test_shrinking_towards_the_population_recovers_shared_parameters_better_than_each_participant_alone(sessions_and_rnn):
+def test_shrinking_towards_the_population_recovers_shared_parameters_better_than_each_participant_alone(
+    sessions_and_rnn,
+):
     sessions, rnn = sessions_and_rnn
     alone = equation_model(rnn, agent_q_equations(AGENT))
     refit_equation_model(alone, sessions.xs, sessions.ys, "coefficients", **QUIET)
-    shared = share_strength(alone, sessions.xs, sessions.ys, structure_of(current_support(alone)), max_rounds=10, **QUIET)
+    shared = share_strength(
+        alone, sessions.xs, sessions.ys, structure_of(current_support(alone)), max_rounds=10, **QUIET
+    )
 
     def rmse(model, parameter):
         recovered = recover_agent_q_parameters(model_equations(model))[parameter]
@@ -120,7 +124,9 @@ def test_the_population_takes_a_term_a_minority_chose_and_drops_one_a_majority_i
 
 
 def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(small_dataset):
-    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=2, seed=0, verbose=False, share_strength=True)
+    estimator = SpiceEstimator(
+        Weinhardt2024RNN, WEINHARDT_2024_CONFIG, epochs=2, seed=0, verbose=False, share_strength=True
+    )
     messages = []
     estimator.fit(small_dataset.xs, small_dataset.ys)
     estimator._log = messages.append
