@@ -41,6 +41,7 @@ import torch
 from spice_lib.equations import equation_model, model_equations
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
+from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 # A population prior's mean and spread are estimated from the participants: with fewer than this many, the
@@ -155,14 +156,10 @@ def share_strength(
     support = {name: np.tile(np.asarray(terms, dtype=float), (n_participants, 1)) for name, terms in structure.items()}
     shared = equation_model(model, model_equations(model), support)
     participant = split_xs(xs, model.n_actions).participant[:, 0].long()
-    mask = has_next_choice(ys)
-    targets = ys.argmax(-1)
-    n_predicted = float(mask.sum())
+    n_predicted = float(has_next_choice(ys).sum())
 
     def participant_nll() -> torch.Tensor:
-        logits = shared(xs, batch_first=True)[0]
-        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
-        per_session = -(chosen * mask).sum(1)
+        per_session = session_nll(shared(xs, batch_first=True)[0], ys)
         return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(
             0, participant, per_session
         )

@@ -29,6 +29,7 @@ import torch
 from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
 from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
+from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -140,16 +141,12 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     repeated_xs = xs.repeat_interleave(n_alternatives, 0)
     split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
     repeated_ys = ys.repeat_interleave(n_alternatives, 0)
-    mask = has_next_choice(repeated_ys)
-    targets = repeated_ys.argmax(-1)
 
     def trial_nll() -> torch.Tensor:
-        logits = candidate(repeated_xs, batch_first=True)[0]
-        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
-        return -(chosen * mask).sum(1)  # per session
+        return session_nll(candidate(repeated_xs, batch_first=True)[0], repeated_ys)
 
     trainable = free_parameters(candidate)
-    n_predicted = mask.sum()
+    n_predicted = has_next_choice(repeated_ys).sum()
     final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log)
     for parameter in candidate.parameters():
         parameter.requires_grad_(False)

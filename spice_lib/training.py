@@ -35,6 +35,13 @@ def next_choice_nll(logits: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits[mask], ys[mask].argmax(-1))
 
 
+def session_nll(logits: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+    """Negative log-likelihood of the next choices summed per session, (sessions,); trials with ys = -1 are
+    ignored. What per-participant fits sum by participant."""
+    chosen = torch.log_softmax(logits, -1).gather(-1, ys.argmax(-1, keepdim=True))[..., 0]
+    return -(chosen * has_next_choice(ys)).sum(1)
+
+
 @dataclass
 class TrainingSettings:
     """How the RNN is trained. These defaults are the library's (SpiceEstimator's) and the workflow's
