@@ -1,11 +1,18 @@
-"""Helpers shared by the benchmarks: timing and table printing."""
+"""Helpers shared by the benchmarks: timing, table printing and running the workflow on a study."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
 
 
 def median_seconds(function: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
@@ -51,3 +58,24 @@ def estimator_overrides(items: list[str]) -> dict:
         except (ValueError, SyntaxError):
             overrides[name] = value
     return overrides
+
+
+def study_arguments(doc: str, prefix: str) -> tuple[Path, int]:
+    """The command line of a benchmark that runs the workflow on a study: --cores (default 2) and
+    --directory (default: a new temporary directory named `prefix`...). Returns (directory, cores)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--directory", type=Path, default=None)
+    arguments = parser.parse_args()
+    directory = arguments.directory or Path(tempfile.mkdtemp(prefix=prefix))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory, arguments.cores
+
+
+def run_workflow(directory: Path, overlay: Path, cores: int, targets: list[str]) -> None:
+    command = [
+        sys.executable, "-m", "snakemake", *targets, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(directory),
+        "--cores", str(cores), "--quiet", "rules", "--configfile", str(ROOT / "config.yaml"), str(overlay),
+    ]  # fmt: skip
+    print("$", " ".join(command), flush=True)
+    subprocess.run(command, check=True)

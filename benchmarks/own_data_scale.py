@@ -30,14 +30,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from benchmarks.common import print_table
-from benchmarks.real_data import run_workflow
+from benchmarks.common import ROOT, print_table, run_workflow
 from spice_lib.agents import AGENT_Q_PARAMETERS, sample_population
 from spice_lib.simulation import create_dataset
 from spice_lib.tasks import BanditsDrift
 from spice_lib.trials_io import read_table, read_trials
 
-ROOT = Path(__file__).parents[1]
 OVERLAY = ROOT / "benchmarks" / "configs" / "own_data_scale.yaml"
 N_ACTIONS = 4
 MISSED_FRACTION = 0.03

@@ -12,33 +12,20 @@ simulated study. About 13 minutes on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import math
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from benchmarks.common import ROOT, run_workflow, study_arguments
 from spice_lib.equations import read_equations
 from spice_lib.estimator import SpiceEstimator
 from spice_lib.recovery import recovery_summary
 from spice_lib.trials_io import load_dataset, read_table
 
-ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "sugawara2021" / "config.yaml"
 SHAPED = ROOT / "benchmarks" / "configs" / "sugawara_shaped.yaml"
-
-
-def run_workflow(directory: Path, overlay: Path, cores: int, targets: list[str]) -> None:
-    command = [
-        sys.executable, "-m", "snakemake", *targets, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(directory),
-        "--cores", str(cores), "--quiet", "rules", "--configfile", str(ROOT / "config.yaml"), str(overlay),
-    ]  # fmt: skip
-    print("$", " ".join(command), flush=True)
-    subprocess.run(command, check=True)
 
 
 def example_overlay(directory: Path) -> Path:
@@ -62,17 +49,12 @@ def smallest_held_out_probability(directory: Path, run: str, data: str) -> float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--directory", type=Path, default=None)
-    arguments = parser.parse_args()
-    directory = arguments.directory or Path(tempfile.mkdtemp(prefix="spice-real-data-"))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory, cores = study_arguments(__doc__, "spice-real-data-")
 
     run, data = "dataset~sugawara2021/seed~1", "dataset~sugawara2021"
-    run_workflow(directory, example_overlay(directory), arguments.cores, [f"results/scores/{run}/scores.parquet"])
+    run_workflow(directory, example_overlay(directory), cores, [f"results/scores/{run}/scores.parquet"])
     shaped = "parameter_set~sugawara_shaped/seed~1"
-    run_workflow(directory, SHAPED, arguments.cores, [f"results/recovery/{shaped}/recovery.parquet"])
+    run_workflow(directory, SHAPED, cores, [f"results/recovery/{shaped}/recovery.parquet"])
 
     pooled = read_table(directory / f"results/scores/{run}/scores.parquet")[0].set_index("model")
     by_participant = read_table(directory / f"results/scores/{run}/by_participant.parquet")[0]

@@ -92,12 +92,35 @@ class ModuleEquation:
 
 
 @dataclass
+class TermInclusion:
+    """How sure each term is, from `n_resamples` resamples of the data (inclusion.py computes it). Per module,
+    (n_participants, n_terms) arrays in the module's term order: `inclusion` (the fraction of resamples
+    keeping the term), `low` and `high` (a 90% interval of the printed coefficient). NaN for a participant
+    who could not be resampled. Betas get no interval: a beta can trade off against the scale of the values
+    it weighs (the choice trace's constant times beta_choice is what the choices identify), so its
+    resampled spread can be near 0 while the product varies; the coefficients' intervals carry it."""
+
+    n_resamples: int
+    inclusion: dict[str, np.ndarray]
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+
+    def subset(self, rows) -> TermInclusion:
+        """The participants at index `rows` (in that order)."""
+        rows = np.asarray(rows)
+        pick = lambda arrays: {name: values[rows] for name, values in arrays.items()}  # noqa: E731
+        return TermInclusion(self.n_resamples, pick(self.inclusion), pick(self.low), pick(self.high))
+
+
+@dataclass
 class EquationSet:
-    """Every distilled module's equations plus the betas, per participant (ids in index order)."""
+    """Every distilled module's equations plus the betas, per participant (ids in index order), and, when
+    the data were resampled, how sure each term is (`inclusion`)."""
 
     modules: dict[str, ModuleEquation]
     betas: dict[str, np.ndarray]
     participant_ids: list[str]
+    inclusion: TermInclusion | None = None
 
     def __post_init__(self):
         self.betas = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in self.betas.items()}
@@ -107,15 +130,33 @@ class EquationSet:
         return len(self.participant_ids)
 
     def format(self, participant: int = 0, precision: int = 3) -> list[str]:
-        """The tutorial's printout for one participant index: one line per module, then the betas."""
+        """The tutorial's printout for one participant index: one line per module, then the betas; with
+        `inclusion`, each equation is followed by a line saying how often each term was kept and a 90%
+        interval of its coefficient (every term some resample kept, including ones the equation lacks)."""
         lines = []
         for name, equation in self.modules.items():
             coefficients = equation.expanded_coefficients()[participant]
             terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
             bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:.3g}, {equation.bounds[1]:.3g}])"
             lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}") + bounds)
+            if self.inclusion is not None:
+                lines.append("    " + self._term_certainty(name, participant, precision))
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
         return lines
+
+    def _term_certainty(self, module: str, participant: int, precision: int) -> str:
+        resampled = self.inclusion
+        inclusion = resampled.inclusion[module][participant]
+        if np.isnan(inclusion).all():
+            return "terms kept: not resampled (a single session)"
+        low, high = resampled.low[module][participant], resampled.high[module][participant]
+        names = self.modules[module].term_names
+        kept = [
+            f"{names[j]} {inclusion[j]:.0%} [{low[j]:.{precision}f}, {high[j]:.{precision}f}]"
+            for j in range(len(names))
+            if inclusion[j] > 0
+        ]
+        return f"terms kept in {resampled.n_resamples} resamples (share, 90% interval): " + ("; ".join(kept) or "none")
 
     def subset(self, rows) -> EquationSet:
         """The participants at index `rows` (in that order)."""
@@ -125,10 +166,12 @@ class EquationSet:
             for name, e in self.modules.items()
         }
         ids = [self.participant_ids[r] for r in rows]
-        return EquationSet(modules, {name: v[rows] for name, v in self.betas.items()}, ids)
+        inclusion = None if self.inclusion is None else self.inclusion.subset(rows)
+        return EquationSet(modules, {name: v[rows] for name, v in self.betas.items()}, ids, inclusion)
 
     def with_rows(self, rows, replacement: EquationSet) -> EquationSet:
-        """A copy with the participants at index `rows` taken from `replacement` (in that order)."""
+        """A copy with the participants at index `rows` taken from `replacement` (in that order), without
+        `inclusion` (it described the numbers replaced)."""
         rows = np.asarray(rows)
         modules = {}
         for name, e in self.modules.items():
@@ -148,18 +191,25 @@ class EquationSet:
 
     def to_table(self) -> pd.DataFrame:
         """Long table: participant, kind ('term' or 'beta'), module, term, coefficient (of the printed plain
-        polynomial) and centered_coefficient (as fitted, see ModuleEquation); zeros included."""
+        polynomial) and centered_coefficient (as fitted, see ModuleEquation); zeros included. Then, from
+        `inclusion` (NaN without it, and for betas): inclusion (the share of resamples that kept the term),
+        coefficient_low and coefficient_high (a 90% interval of the coefficient)."""
         rows = []
         expanded = {name: equation.expanded_coefficients() for name, equation in self.modules.items()}
+        resampled = self.inclusion
         for index, participant in enumerate(self.participant_ids):
             for name, equation in self.modules.items():
                 for j, term in enumerate(equation.term_names):
+                    certainty = (math.nan,) * 3
+                    if resampled is not None:
+                        certainty = tuple(float(getattr(resampled, part)[name][index, j]) for part in ("inclusion", "low", "high"))
                     rows.append(
                         (participant, "term", name, term, float(expanded[name][index, j]), float(equation.coefficients[index, j]))
+                        + certainty
                     )
             for name, values in self.betas.items():
-                rows.append((participant, "beta", name, "beta", float(values[index]), float(values[index])))
-        columns = ["participant", "kind", "module", "term", "coefficient", "centered_coefficient"]
+                rows.append((participant, "beta", name, "beta", float(values[index]), float(values[index])) + (math.nan,) * 3)
+        columns = ["participant", "kind", "module", "term", "coefficient", "centered_coefficient", *CERTAINTY_COLUMNS]
         table = pd.DataFrame(rows, columns=columns)
         for column in ("participant", "kind", "module", "term"):
             table[column] = table[column].astype("string")
@@ -176,6 +226,7 @@ class EquationSet:
                 for name, e in self.modules.items()
             ],
             "betas": list(self.betas),
+            "n_resamples": None if self.inclusion is None else self.inclusion.n_resamples,
         }
 
     @classmethod
@@ -198,7 +249,28 @@ class EquationSet:
             values = np.zeros(len(ids))
             values[[position[p] for p in rows["participant"]]] = rows["coefficient"].to_numpy()
             betas[name] = values
-        return cls(modules, betas, ids)
+        inclusion = None
+        if structure.get("n_resamples"):
+            inclusion = _inclusion_from_table(table, structure["n_resamples"], modules, position)
+        return cls(modules, betas, ids, inclusion)
+
+
+# What the equations table says about how sure each coefficient is (see EquationSet.to_table).
+CERTAINTY_COLUMNS = ("inclusion", "coefficient_low", "coefficient_high")
+
+
+def _inclusion_from_table(table, n_resamples, modules, position) -> TermInclusion:
+    n = len(position)
+    parts = {column: {} for column in CERTAINTY_COLUMNS}
+    for name, equation in modules.items():
+        term_index = {t: j for j, t in enumerate(equation.term_names)}
+        rows = table[(table["kind"] == "term") & (table["module"] == name)]
+        rows_at = [position[p] for p in rows["participant"]], [term_index[t] for t in rows["term"]]
+        for column in CERTAINTY_COLUMNS:
+            values = np.full((n, len(term_index)), np.nan)
+            values[rows_at] = rows[column].to_numpy(dtype=float)
+            parts[column][name] = values
+    return TermInclusion(int(n_resamples), parts["inclusion"], parts["coefficient_low"], parts["coefficient_high"])
 
 
 def write_equations(path, equations: EquationSet, provenance: dict) -> None:

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spice_lib import population, term_selection
-from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib import inclusion, population, term_selection
+from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.provenance import package_versions
@@ -52,7 +52,9 @@ class SpiceEstimator:
     switched on or off one at a time while that lowers the participant's BIC (see term_selection.py), and
     `share_strength`: with several participants, one structure for the population, chosen by integrated BIC,
     and each participant's numbers refitted under a population prior estimated from the data (empirical
-    Bayes, see population.py).
+    Bayes, see population.py). `resamples` (0: off, else 2 or more): term selection is rerun on that many
+    bootstraps of each participant's sessions, which says how often each term is kept and gives a 90%
+    interval of every coefficient (see inclusion.py).
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class SpiceEstimator:
         refit_parameters: str = "coefficients",
         select_terms: bool = True,
         share_strength: bool = False,
+        resamples: int = 0,
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -105,6 +108,7 @@ class SpiceEstimator:
         self.refit_parameters = refit_parameters
         self.select_terms = select_terms
         self.share_strength = share_strength
+        self.resamples = resamples
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
         self.verbose = verbose
@@ -114,7 +118,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "participant_ids", "rnn_kwargs", "verbose",
+        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "resamples", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -216,13 +220,17 @@ class SpiceEstimator:
         population's structure and prior come before that (population.choose_structure). Sets equations_,
         term_switches_ (the switches made, see term_selection.select_terms; None without term selection),
         structure_search_ and population_prior_ (the structures tried and the chosen one's prior; None
-        without sharing strength) and chance_repairs_ (those participants; None without the refit)."""
+        without sharing strength) and chance_repairs_ (those participants; None without the refit). With
+        `resamples`, equations_.inclusion says how sure each term is (inclusion.term_inclusion; with
+        share_strength, the resamples are fitted per participant, without the population prior)."""
         self._check_fitted()
         xs, ys = self._check_data(xs, ys)
         if self.refit_parameters not in REFIT_CHOICES:
             raise ValueError(f"refit_parameters must be one of {REFIT_CHOICES}, got {self.refit_parameters!r}")
         if self.refit_parameters != "none" and ys is None:
             raise ValueError(f"refit_parameters={self.refit_parameters!r} needs the choices: call distill(xs, ys)")
+        if self.resamples == 1 or self.resamples < 0:
+            raise ValueError(f"resamples must be 0 (off) or 2 or more, got {self.resamples}")
         settings = DistillationSettings(
             degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge, center=self.sindy_center
         )
@@ -252,7 +260,15 @@ class SpiceEstimator:
             if self.refit_parameters == "coefficients":
                 self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=self._log)
             self.equations_ = model_equations(self.spice_model_)
+            if self.resamples:
+                self.equations_.inclusion = self._term_inclusion(xs, ys)
         return self
+
+    def _term_inclusion(self, xs, ys) -> TermInclusion | None:
+        if not (self.select_terms and self.refit_parameters == "coefficients"):
+            self._log("Inclusion probabilities resample term selection: they need select_terms and refit_parameters='coefficients'.")
+            return None
+        return inclusion.term_inclusion(self.spice_model_, xs, ys, self.resamples, seed=self.seed_, log=self._log)
 
     def set_equations(self, equations: EquationSet) -> SpiceEstimator:
         """Use `equations` (e.g. read from an equations table) as the equation model."""

@@ -1,4 +1,5 @@
-"""Figures: one session through the eyes of several agents, and training curves."""
+"""Figures: one session through the eyes of several agents, training curves, scores, equations, recovery
+and how sure each term is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 from spice_lib.agents import Agent
 from spice_lib.dataset import split_inputs
 from spice_lib.files import atomic_path
+from spice_lib.model_recovery import confusion_matrix
 from spice_lib.recovery import recovery_summary
 from spice_lib.report import run_names
 
@@ -228,6 +230,91 @@ def plot_equations(equations: pd.DataFrame):
     fig.suptitle("Discovered equations across the grid (non-zero coefficients; x[k] is the module's own value)")
     fig.tight_layout()
     return fig, axs
+
+
+def plot_inclusion(equations: pd.DataFrame, terms: pd.DataFrame | None = None):
+    """How sure each term is, across the grid: one column per module; on top, the share of resamples that
+    kept each term (one dot per participant and run, coloured by parameter set or data set); below, each
+    coefficient with its 90% interval. With `terms` (the stacked structure-recovery tables of simulated
+    runs), a dot is a circle where the generating model has the term and a cross where it does not: a
+    calibrated method puts the circles near 1 and the crosses near 0. equations: the stacked equations
+    tables with the inclusion columns (EquationSet.to_table)."""
+    table = equations[(equations["kind"] == "term") & equations["inclusion"].notna()].copy()
+    if table.empty:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, "No inclusion probabilities: set distillation.resamples (2 or more)", ha="center", va="center")
+        ax.axis("off")
+        return fig, np.array([ax])
+    table["study"] = run_names(table)
+    if terms is not None and not terms.empty:
+        truth = terms.assign(study=run_names(terms)).set_index(["study", "seed", "participant", "module", "term"])["in_truth"]
+        keys = pd.MultiIndex.from_frame(table[["study", "seed", "participant", "module", "term"]])
+        table["in_truth"] = truth.reindex(keys).to_numpy()
+    else:
+        table["in_truth"] = pd.NA
+    modules = list(dict.fromkeys(table["module"]))
+    colors = _set_colors(table["study"])
+    fig, axs = plt.subplots(2, len(modules), figsize=(3.6 * len(modules), 6.2), squeeze=False)
+    jitter = np.random.default_rng(0)  # fixed: the same figure every time
+    # Where the truth is known, the marker says whether the generating model has the term; a choice trace
+    # that never reaches the choice (beta_choice = 0) has no truth to compare with, as in real data.
+    markers = {"True": "o", "False": "x", "?": "D"}
+    meanings = {"True": "in the generating model", "False": "not in the generating model", "?": "truth unknown or without effect"}
+    shown = set()
+    for column, module in enumerate(modules):
+        part = table[table["module"] == module]
+        names = list(dict.fromkeys(part["term"]))
+        x = np.array([names.index(t) for t in part["term"]]) + jitter.uniform(-0.25, 0.25, len(part))
+        truth = part["in_truth"].astype("string").fillna("?")
+        for (study, in_truth), group in part.groupby(["study", truth], sort=False):
+            where = x[part.index.get_indexer(group.index)]
+            marker, color = markers[in_truth], colors[study]
+            axs[0, column].scatter(where, group["inclusion"], s=16, alpha=0.7, marker=marker, color=color)
+            # the interval need not contain the fit to all the data, so no error bars
+            axs[1, column].vlines(where, group["coefficient_low"], group["coefficient_high"], color=color, alpha=0.5, linewidth=0.8)
+            axs[1, column].scatter(where, group["coefficient"], s=10, alpha=0.7, marker=marker, color=color)
+            shown.add(in_truth)
+        for ax in axs[:, column]:
+            ax.set_xticks(range(len(names)), [t.replace(f"{module}[k]", "x[k]") for t in names], rotation=20, ha="right", fontsize=8)
+        axs[0, column].set_title(module, fontsize=9)
+        axs[0, column].set_ylim(-0.05, 1.05)
+        axs[1, column].axhline(0, color="grey", linewidth=0.5)
+    axs[0, 0].set_ylabel("share of resamples keeping the term")
+    axs[1, 0].set_ylabel("coefficient and 90% interval")
+    handles = [plt.Line2D([], [], linestyle="", marker="s", color=color, label=study) for study, color in colors.items()]
+    handles += [
+        plt.Line2D([], [], linestyle="", marker=markers[key], color="black", label=meanings[key]) for key in markers if key in shown
+    ]
+    fig.legend(handles=handles, fontsize=7, loc="lower center", ncol=min(5, len(handles)), bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle("Which terms are real: term selection rerun on bootstraps of each participant's sessions (x[k]: the module's own value)")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig, axs.ravel()
+
+
+def plot_model_recovery(table: pd.DataFrame):
+    """Confusion matrices of the true model family (rows) against the family the discovered equations show
+    (columns), one per number of sessions per participant, each cell the share of the row's participants
+    (and their count). table: model_recovery.model_recovery_table with an n_sessions column."""
+    sizes = sorted(table["n_sessions"].unique())
+    fig, axs = plt.subplots(1, len(sizes), figsize=(4.4 * len(sizes), 4.2), squeeze=False)
+    for ax, n_sessions in zip(axs[0], sizes):
+        part = table[table["n_sessions"] == n_sessions]
+        shares = confusion_matrix(part)
+        counts = pd.crosstab(part["true_family"], part["found_family"]).reindex(index=shares.index, columns=shares.columns, fill_value=0)
+        ax.imshow(shares.to_numpy(), vmin=0, vmax=1, cmap="Blues")
+        for (row, column), share in np.ndenumerate(shares.to_numpy()):
+            ax.text(column, row, f"{share:.2f}\n({counts.iat[row, column]})", ha="center", va="center", fontsize=7,
+                    color="white" if share > 0.6 else "black")  # fmt: skip
+        ax.set_xticks(range(len(shares.columns)), [c.replace("_", " ") for c in shares.columns], rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(shares.index)), [r.replace("_", " ") for r in shares.index], fontsize=8)
+        diagonal = np.mean([shares.loc[name, name] for name in shares.index])
+        ax.set_title(f"{n_sessions} sessions x {int(part.shape[0] / max(len(shares.index), 1))} participants per family\n"
+                     f"mean diagonal {diagonal:.2f}", fontsize=9)  # fmt: skip
+        ax.set_xlabel("family the equations show")
+    axs[0, 0].set_ylabel("generating family")
+    fig.suptitle("Model recovery: which family SPICE's equations show, per generating family")
+    fig.tight_layout()
+    return fig, axs.ravel()
 
 
 METHOD_LABELS = {"spice": "SPICE equations", "mle": "AgentQ maximum likelihood (oracle)"}

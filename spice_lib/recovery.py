@@ -179,3 +179,63 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
     }  # fmt: skip
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))
+
+
+TERM_COLUMNS = {
+    "participant": "string", "module": "string", "term": "string", "in_truth": bool, "found": bool,
+    "inclusion": float, "true_coefficient": float, "coefficient": float,
+}  # fmt: skip
+
+
+def term_recovery_table(equations: EquationSet, truth: pd.DataFrame, n_actions: int) -> pd.DataFrame:
+    """Structure recovery: for every participant, module and term of Weinhardt2024RNN equations, whether
+    the generating AgentQ's exact equations (`agent_q_equations`) have the term (in_truth), whether the
+    discovered equation has it (found), its inclusion probability (NaN without resamples) and both
+    coefficients as fitted (centred form, where terms are switched). Terms are compared in that form
+    because term selection decides there; the choice values' own scale (see the module docstring) changes
+    the numbers of a choice equation, not which terms it has. A choice trace that never reaches the choice
+    (beta_choice = 0) has no identifiable terms: its modules are left out for that participant. Empty for
+    equations of a model without a recovery mapping."""
+    if not has_recovery_mapping(equations):
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in TERM_COLUMNS.items()})
+    truth = truth.set_index(truth["participant"].astype(str)).loc[list(equations.participant_ids)].reset_index(drop=True)
+    exact = agent_q_equations(AgentQ.from_parameter_table(truth, n_actions))
+    rows = []
+    for name in WEINHARDT_2024_MODULES:
+        found, true = equations.modules[name], exact.modules[name]
+        inclusion = None if equations.inclusion is None else equations.inclusion.inclusion[name]
+        for index, participant in enumerate(equations.participant_ids):
+            if name.startswith("x_value_choice") and truth.loc[index, "beta_choice"] == 0:
+                continue
+            for j, term in enumerate(found.term_names):
+                rows.append(
+                    {"participant": participant, "module": name, "term": term,
+                     "in_truth": bool(true.coefficients[index, j] != 0), "found": bool(found.coefficients[index, j] != 0),
+                     "inclusion": math.nan if inclusion is None else float(inclusion[index, j]),
+                     "true_coefficient": float(true.coefficients[index, j]), "coefficient": float(found.coefficients[index, j])}
+                )  # fmt: skip
+    return pd.DataFrame(rows).astype(TERM_COLUMNS)
+
+
+def term_recovery_summary(terms: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter set (when the table has that column) and whether the truth has the term: how many
+    (participant, term) pairs, the share found, and the mean inclusion probability (NaN without
+    resamples); the calibration of item "which terms are real": terms of the generating model should be
+    found and kept by nearly every resample, absent terms by nearly none. Then precision and recall of the
+    found terms against the truth."""
+    keys = [key for key in ("parameter_set",) if key in terms]
+    rows = []
+    for labels, group in terms.groupby(keys, sort=False) if keys else [((), terms)]:
+        labels = labels if isinstance(labels, tuple) else (labels,)
+        found_true = (group["found"] & group["in_truth"]).sum()
+        precision = found_true / group["found"].sum() if group["found"].any() else math.nan
+        recall = found_true / group["in_truth"].sum() if group["in_truth"].any() else math.nan
+        for in_truth, part in group.groupby("in_truth", sort=True):
+            rows.append(
+                dict(zip(keys, labels)) | {
+                    "in_truth": bool(in_truth), "n": len(part), "share_found": float(part["found"].mean()),
+                    "mean_inclusion": float(part["inclusion"].mean()) if part["inclusion"].notna().any() else math.nan,
+                    "precision": float(precision), "recall": float(recall),
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)

@@ -32,7 +32,9 @@ def test_training_defaults_of_schema_settings_and_estimator_agree():
 def test_distillation_defaults_of_schema_settings_and_estimator_agree():
     estimator = inspect.signature(SpiceEstimator).parameters
     defaults = schema_defaults("distillation")
-    assert set(defaults) == {"degree", "threshold", "ridge", "center", "refit_parameters", "select_terms", "share_strength"}
+    assert set(defaults) == {
+        "degree", "threshold", "ridge", "center", "refit_parameters", "select_terms", "share_strength", "resamples"
+    }  # fmt: skip
     for key, value in defaults.items():
         assert estimator[ESTIMATOR_NAMES.get(key, key)].default == value, key
         if key in DistillationSettings.__dataclass_fields__:

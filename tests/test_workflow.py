@@ -51,7 +51,9 @@ def test_dry_run_of_the_default_study(tmp_path):
     for rule in every_run + ("evaluate", "recover", "figure_session", "figure_loss", "figure_comparison"):
         assert counts[rule] == runs, rule
     assert "import_data" not in counts and not config["datasets"]
-    assert counts["aggregate"] == 4 and counts["figure_nll"] == 1 and counts["all"] == 1
+    assert counts["aggregate"] == 5 and counts["figure_nll"] == 1 and counts["all"] == 1
+    assert counts["term_recovery_summary"] == 1
+    assert "figure_inclusion" not in counts and config["distillation"]["resamples"] == 0  # drawn only with resamples
 
 
 def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
@@ -115,9 +117,23 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
     summary, _ = read_table(results / "tables" / "recovery_summary.parquet")
     assert len(summary) == len(tables["recovery"].groupby(["parameter_set", "parameter", "method"]))
     assert {"r", "bias", "rmse", "n"} <= set(summary.columns)
-    for figure in ("nll", "equations", "recovery"):
+    for figure in ("nll", "equations", "recovery", "inclusion"):
         assert (results / "figures" / f"{figure}.png").stat().st_size > 10_000
     assert "Discovered equations" in (results / "tables" / "equations.html").read_text()
+    # Inclusion probabilities: every simulated participant has two training sessions or more; each of the
+    # lab's participants has one after the held-out split (s01's second block is held out), which a
+    # bootstrap of sessions cannot resample.
+    terms = tables["equations"][tables["equations"]["kind"] == "term"]
+    simulated = terms[terms["parameter_set"].notna()]
+    assert simulated["inclusion"].between(0, 1).all() and (simulated["coefficient_low"] <= simulated["coefficient_high"]).all()
+    assert terms[terms["dataset"] == "lab"]["inclusion"].isna().all()
+    lab_printed = (results / "equations" / f"dataset~lab/seed~{config['seeds'][0]}" / "model.txt").read_text()
+    assert "terms kept: not resampled (a single session)" in lab_printed
+    printed = (results / "equations" / f"parameter_set~pop/seed~{config['seeds'][0]}" / "model.txt").read_text()
+    assert "terms kept in 2 resamples" in printed
+    term_recovery, _ = read_table(results / "tables" / "term_recovery.parquet")
+    assert set(term_recovery["parameter_set"]) == {p["name"] for p in config["parameter_sets"]}
+    assert term_recovery["in_truth"].any() and term_recovery["share_found"].between(0, 1).all()
     log = (results / "logs" / "train" / f"parameter_set~fixed/seed~{config['seeds'][0]}.log").read_text()
     assert "Epoch 4/4" in log
 
@@ -174,9 +190,9 @@ def test_every_table_carries_its_settings_seed_and_versions(tiny_run):
     runs = len(config["parameter_sets"]) * len(config["seeds"])
     dataset_runs = len(config["datasets"]) * len(config["seeds"])
     # per simulated run: truth, trials, test, history, classic fits, equations, scores (pooled and by
-    # participant), recovery; per data set run: history, equations, scores (two); per data set: imported,
-    # split, trials, test, classic fits; five grid tables
-    assert len(tables) == 9 * runs + 4 * dataset_runs + 5 * len(config["datasets"]) + 5
+    # participant), recovery, terms; per data set run: history, equations, scores (two); per data set:
+    # imported, split, trials, test, classic fits; seven grid tables
+    assert len(tables) == 10 * runs + 4 * dataset_runs + 5 * len(config["datasets"]) + 7
     for path in tables:
         _, metadata = read_table(path)
         assert {"settings", "seed", "versions"} <= set(metadata), path

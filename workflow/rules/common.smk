@@ -150,6 +150,7 @@ AGGREGATED = {
     "scores_by_participant": (f"scores/{RUN}/by_participant.parquet", None),
     "equations": (f"equations/{RUN}/equations.parquet", None),
     "recovery": (f"recovery/{RUN}/recovery.parquet", SIMULATED_RUNS),
+    "terms": (f"recovery/{RUN}/terms.parquet", SIMULATED_RUNS),
 }
 
 # Figures of simulated runs need the truth; the others are drawn for every run.
@@ -160,6 +161,14 @@ FIGURES = {
     "nll": lambda: ["results/figures/nll.png"] if SIMULATED_RUNS else [],
     "equations": lambda: ["results/figures/equations.png"],
     "recovery": lambda: ["results/figures/recovery.png"] if SIMULATED_RUNS else [],
+    "inclusion": lambda: (
+        ["results/figures/inclusion.png"] if config["distillation"]["resamples"] else []
+    ),
+    "model_recovery": lambda: (
+        ["results/figures/model_recovery.png"]
+        if config["distillation"]["resamples"] and SIMULATED_RUNS
+        else []
+    ),
 }
 
 
@@ -170,7 +179,10 @@ def final_outputs():
         if runs is None or runs
     ]
     if SIMULATED_RUNS:
-        tables.append("results/tables/recovery_summary.parquet")
+        tables += [
+            "results/tables/recovery_summary.parquet",
+            "results/tables/term_recovery.parquet",
+        ]
     return (
         tables
         + ["results/tables/equations.html"]

@@ -143,3 +143,44 @@ rule figure_recovery:
         "../envs/spice.yaml"
     script:
         "../scripts/figure_recovery.py"
+
+
+rule figure_inclusion:
+    """How often resamples keep each term, and each coefficient's 90% interval, across the grid."""
+    input:
+        equations="results/tables/equations.parquet",
+        terms="results/tables/terms.parquet" if SIMULATED_RUNS else [],
+    output:
+        report(
+            "results/figures/inclusion.png",
+            caption="../report/inclusion.rst",
+            category="Grid",
+        ),
+    log:
+        "results/logs/figure_inclusion.log",
+    benchmark:
+        "results/benchmarks/figure_inclusion.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_inclusion.py"
+
+
+rule figure_model_recovery:
+    """Confusion matrices of the true against the discovered model family, one per data size."""
+    input:
+        "results/tables/model_recovery.parquet",
+    output:
+        report(
+            "results/figures/model_recovery.png",
+            caption="../report/model_recovery.rst",
+            category="Grid",
+        ),
+    log:
+        "results/logs/figure_model_recovery.log",
+    benchmark:
+        "results/benchmarks/figure_model_recovery.tsv"
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/figure_model_recovery.py"

@@ -21,6 +21,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         refit_parameters=settings["refit_parameters"],
         select_terms=settings["select_terms"],
         share_strength=settings["share_strength"],
+        resamples=settings["resamples"],
         n_threads=snakemake.threads,  # noqa: F821
     )
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821

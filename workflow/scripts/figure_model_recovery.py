@@ -1,0 +1,14 @@
+"""Rule figure_model_recovery: true against discovered model family, one confusion matrix per data size."""
+
+from spice_lib.run_log import log_to_file
+
+with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from spice_lib.plotting import plot_model_recovery, save_figure
+    from spice_lib.trials_io import read_table
+
+    table, _ = read_table(snakemake.input[0])  # noqa: F821
+    fig, _ = plot_model_recovery(table)
+    save_figure(fig, snakemake.output[0])  # noqa: F821
