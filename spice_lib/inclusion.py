@@ -11,9 +11,8 @@ then reports
   resamples that drop the term (betas get none: see equations.TermInclusion).
 
 Every resample starts from the structure chosen on all the data (a warm start: selection then usually
-settles in one or two steps) and all resamples of all
-participants are refitted together, as extra participants of one equation model, as term selection does
-with its alternatives. A participant with a single session cannot be resampled this way: their numbers are
+settles in one or two steps), and all resamples of all participants are refitted together, as extra
+participants of one equation model, as term selection does with its alternatives. A participant with a single session cannot be resampled this way: their numbers are
 NaN and the log says so.
 """
 

@@ -196,23 +196,27 @@ def term_recovery_table(equations: EquationSet, truth: pd.DataFrame, n_actions: 
     the numbers of a choice equation, not which terms it has. A choice trace that never reaches the choice
     (beta_choice = 0) has no identifiable terms: its modules are left out for that participant. Empty for
     equations of a model without a recovery mapping."""
-    if not has_recovery_mapping(equations):
+    counterfactual = "alpha_counterfactual" in truth and (truth["alpha_counterfactual"] != 0).any()
+    if not has_recovery_mapping(equations) or counterfactual:  # no module for counterfactual learning
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in TERM_COLUMNS.items()})
     truth = truth.set_index(truth["participant"].astype(str)).loc[list(equations.participant_ids)].reset_index(drop=True)
     exact = agent_q_equations(AgentQ.from_parameter_table(truth, n_actions))
     rows = []
     for name in WEINHARDT_2024_MODULES:
         found, true = equations.modules[name], exact.modules[name]
+        # by name: a richer library (degree 2) has terms the exact degree-1 equations lack (all absent)
+        true_coefficients = pd.DataFrame(true.coefficients, columns=true.term_names).reindex(columns=found.term_names, fill_value=0.0)
         inclusion = None if equations.inclusion is None else equations.inclusion.inclusion[name]
         for index, participant in enumerate(equations.participant_ids):
             if name.startswith("x_value_choice") and truth.loc[index, "beta_choice"] == 0:
                 continue
             for j, term in enumerate(found.term_names):
+                true_coefficient = float(true_coefficients.iat[index, j])
                 rows.append(
                     {"participant": participant, "module": name, "term": term,
-                     "in_truth": bool(true.coefficients[index, j] != 0), "found": bool(found.coefficients[index, j] != 0),
+                     "in_truth": true_coefficient != 0, "found": bool(found.coefficients[index, j] != 0),
                      "inclusion": math.nan if inclusion is None else float(inclusion[index, j]),
-                     "true_coefficient": float(true.coefficients[index, j]), "coefficient": float(found.coefficients[index, j])}
+                     "true_coefficient": true_coefficient, "coefficient": float(found.coefficients[index, j])}
                 )  # fmt: skip
     return pd.DataFrame(rows).astype(TERM_COLUMNS)
 

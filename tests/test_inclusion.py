@@ -150,3 +150,19 @@ def test_participants_with_one_session_each_are_not_resampled_at_all(truth_model
         "Inclusion probabilities: 2 participant(s) have a single session, which a bootstrap of sessions cannot "
         "resample; their inclusion and intervals are NaN."
     ]
+
+
+def test_structure_recovery_matches_terms_by_name_and_skips_what_it_cannot_map():
+    truth = AGENT.parameter_table()
+    exact = agent_q_equations(AGENT)
+    rate = exact.modules["x_learning_rate_reward"]
+    richer = ModuleEquation(  # a degree-2 term the generating model lacks, as a richer library would give
+        rate.variables, np.vstack([rate.powers, [0, 1, 1]]), np.hstack([rate.coefficients, [[0.1], [0.0]]]), rate.center, rate.bounds
+    )  # fmt: skip
+    exact.modules["x_learning_rate_reward"] = richer
+    terms = term_recovery_table(exact, truth, n_actions=2).set_index(["participant", "module", "term"])
+    extra = terms.loc[("0", "x_learning_rate_reward", "c_reward[k] c_value_reward[k]")]
+    assert not extra["in_truth"] and extra["found"]
+    assert terms.loc[("0", "x_learning_rate_reward", "c_reward[k]"), "in_truth"]
+    counterfactual = truth.assign(alpha_counterfactual=0.3)
+    assert term_recovery_table(agent_q_equations(AGENT), counterfactual, n_actions=2).empty
