@@ -296,6 +296,12 @@ def plot_model_recovery(table: pd.DataFrame):
     (columns), one per number of sessions per participant, each cell the share of the row's participants
     (and their count). table: model_recovery.model_recovery_table with an n_sessions column."""
     sizes = sorted(table["n_sessions"].unique())
+    if not sizes:
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.text(0.5, 0.5, "No model recovery: it reads inclusion probabilities; set distillation.resamples (2 or more)",
+                ha="center", va="center")  # fmt: skip
+        ax.axis("off")
+        return fig, np.array([ax])
     fig, axs = plt.subplots(1, len(sizes), figsize=(4.4 * len(sizes), 4.2), squeeze=False)
     for ax, n_sessions in zip(axs[0], sizes):
         part = table[table["n_sessions"] == n_sessions]

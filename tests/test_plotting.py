@@ -52,3 +52,9 @@ def test_the_model_recovery_figure_has_one_confusion_matrix_per_data_size():
     fig, axs = plot_model_recovery(table)
     assert len(axs) == 2
     assert "mean diagonal 0.50" in axs[0].get_title() and "mean diagonal 1.00" in axs[1].get_title()
+
+
+def test_the_model_recovery_figure_says_when_nothing_was_resampled():
+    empty = pd.DataFrame({"n_sessions": pd.Series(dtype=int), "true_family": pd.Series(dtype=str), "found_family": pd.Series(dtype=str)})
+    fig, axs = plot_model_recovery(empty)
+    assert "set distillation.resamples" in axs[0].texts[0].get_text()
