@@ -17,6 +17,8 @@ for Weinhardt2024RNN's modules, as recovery.py is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -88,15 +90,19 @@ def true_mechanisms(recovery: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
-def model_recovery_table(equations: pd.DataFrame, recovery: pd.DataFrame) -> pd.DataFrame:
-    """Per participant: study, seed, participant, the true and the discovered family and each mechanism
-    (true_<mechanism>, found_<mechanism>)."""
+def model_recovery_table(
+    equations: pd.DataFrame, recovery: pd.DataFrame, n_sessions: Mapping[str, int]
+) -> pd.DataFrame:
+    """Per participant: n_sessions (of the participant's parameter set, from `n_sessions`: name -> sessions),
+    study, seed, participant, the true and the discovered family and each mechanism (true_<mechanism>,
+    found_<mechanism>)."""
     true = true_mechanisms(recovery).rename(columns=lambda c: f"true_{c}" if c in (*MECHANISMS, "family") else c)
     found = discovered_mechanisms(equations).rename(
         columns=lambda c: f"found_{c}" if c in (*MECHANISMS, "family") else c
     )
     joined = true.merge(found, on=_RUN, how="inner")
     joined["participant"] = joined["participant"].astype("string")
+    joined.insert(0, "n_sessions", joined["study"].map(n_sessions).astype(int))
     return joined
 
 

@@ -106,5 +106,5 @@ def test_the_table_joins_truth_and_equations_per_participant():
         [{"parameter_set": "s", "seed": 1, "participant": "0", "parameter": name, "method": "spice", "true": value, "recovered": 0.0}
          for name, value in dict(alpha_reward=0.6, alpha_penalty=0.2, forget_rate=0.0, beta_choice=0.0).items()]
     )  # fmt: skip
-    joined = model_recovery_table(equations, recovery)
-    assert joined[["true_family", "found_family"]].iloc[0].tolist() == ["asymmetric", "asymmetric"]
+    joined = model_recovery_table(equations, recovery, {"s": 4})
+    assert joined[["n_sessions", "true_family", "found_family"]].iloc[0].tolist() == [4, "asymmetric", "asymmetric"]

@@ -9,8 +9,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
 
     equations, origin = read_table(snakemake.input.equations)  # noqa: F821
     recovery, _ = read_table(snakemake.input.recovery)  # noqa: F821
-    table = model_recovery_table(equations, recovery)
-    table.insert(0, "n_sessions", table["study"].map(snakemake.params.n_sessions).astype(int))  # noqa: F821
+    table = model_recovery_table(equations, recovery, snakemake.params.n_sessions)  # noqa: F821
     for n_sessions, part in table.groupby("n_sessions"):
         print(f"{n_sessions} sessions per participant: share of each true family (rows) found as each family")
         print(confusion_matrix(part).round(2).to_string(), "\n")
