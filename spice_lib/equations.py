@@ -9,6 +9,7 @@ participants at once.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -27,6 +28,9 @@ class ModuleEquation:
 
         x[k+1] = center + sum_j coefficients[p, j] (x[k] - center)^powers[j, 0] prod_i>0 v_i[k]^powers[j, i]
 
+    or, for an `incremental` module, the same polynomial plus (x[k] - center): its coefficients are the
+    change x[k+1] - x[k], so that a value the trial leaves alone is the empty equation.
+
     variables: the module's own value x first, then its library signals v_i. center: the value x starts a
     session from (its init value). bounds: (low, high) the equation's value is clipped to: what the module's
     activation allows (a sigmoid: a rate or a choice value in [0, 1]), as the network's was, or, for a module
@@ -34,7 +38,10 @@ class ModuleEquation:
     equation cannot run off where the data did not take the network. SINDy fits and thresholds
     `coefficients` in this centred form, so that
     "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
-    term. `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
+    term. `incremental` does the same for a value the trial leaves alone unless a mechanism acts on it (the
+    not-chosen arm's): fitted and thresholded as the change, "the value stays" costs no term, forgetting back
+    to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`). `expanded_coefficients` gives the same
+    equation as a plain polynomial in x, as printed.
     """
 
     variables: list[str]
@@ -42,12 +49,30 @@ class ModuleEquation:
     coefficients: np.ndarray
     center: float = 0.0
     bounds: tuple[float, float] | None = None
+    incremental: bool = False
 
     def __post_init__(self):
         self.powers = np.asarray(self.powers, dtype=np.int64).reshape(-1, len(self.variables))
         self.coefficients = np.asarray(self.coefficients, dtype=np.float64).reshape(-1, len(self.powers))
         self.center = float(self.center)
         self.bounds = None if self.bounds is None else (float(self.bounds[0]), float(self.bounds[1]))
+        self.incremental = bool(self.incremental)
+
+    def with_coefficients(self, coefficients) -> ModuleEquation:
+        """The same equation (variables, powers, center, bounds, form) with other coefficient rows."""
+        return dataclasses.replace(self, coefficients=coefficients)
+
+    @property
+    def carried(self) -> np.ndarray:
+        """(n_terms,): what the form adds to the coefficients: 1 on the own value's linear term of an
+        incremental module (x[k+1] = x[k] + ...), else 0."""
+        own_value = np.zeros(len(self.variables), dtype=np.int64)
+        own_value[0] = 1
+        return (self.incremental * (self.powers == own_value).all(1)).astype(np.float64)
+
+    def centred_coefficients(self) -> np.ndarray:
+        """(n_participants, n_terms): the polynomial in the centred own value that gives x[k+1] - center."""
+        return self.coefficients + self.carried
 
     @property
     def term_names(self) -> list[str]:
@@ -62,14 +87,14 @@ class ModuleEquation:
         """(n_participants, n_terms): the equation as a plain polynomial in the variables (binomial expansion
         of the centred own value; the powers of a full polynomial library are closed under it)."""
         if self.center == 0.0:
-            return self.coefficients.copy()
+            return self.centred_coefficients()
         index = {tuple(row): j for j, row in enumerate(self.powers)}
         expansion = np.zeros((len(self.powers), len(self.powers)))  # centred term j -> plain term
         for j, row in enumerate(self.powers):
             for q in range(row[0] + 1):
                 plain = index[(q, *row[1:])]
                 expansion[j, plain] += math.comb(int(row[0]), q) * (-self.center) ** (row[0] - q)
-        expanded = self.coefficients @ expansion
+        expanded = self.centred_coefficients() @ expansion
         expanded[:, index[(0,) * len(self.variables)]] += self.center
         return expanded
 
@@ -87,7 +112,7 @@ class ModuleEquation:
         """Reference evaluation in numpy: variables (n, n_variables), participant_index (n,) -> (n,)."""
         centred = variables - np.eye(len(self.variables))[0] * self.center
         features = np.prod(centred[:, None, :] ** self.powers[None], axis=-1)
-        values = self.center + (features * self.coefficients[participant_index]).sum(-1)
+        values = self.center + (features * self.centred_coefficients()[participant_index]).sum(-1)
         return values if self.bounds is None else np.clip(values, *self.bounds)
 
 
@@ -161,10 +186,7 @@ class EquationSet:
     def subset(self, rows) -> EquationSet:
         """The participants at index `rows` (in that order)."""
         rows = np.asarray(rows)
-        modules = {
-            name: ModuleEquation(e.variables, e.powers, e.coefficients[rows], e.center, e.bounds)
-            for name, e in self.modules.items()
-        }
+        modules = {name: e.with_coefficients(e.coefficients[rows]) for name, e in self.modules.items()}
         ids = [self.participant_ids[r] for r in rows]
         inclusion = None if self.inclusion is None else self.inclusion.subset(rows)
         return EquationSet(modules, {name: v[rows] for name, v in self.betas.items()}, ids, inclusion)
@@ -177,7 +199,7 @@ class EquationSet:
         for name, e in self.modules.items():
             coefficients = e.coefficients.copy()
             coefficients[rows] = replacement.modules[name].coefficients
-            modules[name] = ModuleEquation(e.variables, e.powers, coefficients, e.center, e.bounds)
+            modules[name] = e.with_coefficients(coefficients)
         betas = {}
         for name, values in self.betas.items():
             betas[name] = values.copy()
@@ -222,7 +244,7 @@ class EquationSet:
             # A list, not a mapping: the metadata is written with sorted keys, and module order is kept.
             "modules": [
                 {"name": name, "variables": list(e.variables), "powers": e.powers.tolist(), "center": e.center,
-                 "bounds": None if e.bounds is None else list(e.bounds)}
+                 "bounds": None if e.bounds is None else list(e.bounds), "incremental": e.incremental}
                 for name, e in self.modules.items()
             ],
             "betas": list(self.betas),
@@ -237,7 +259,9 @@ class EquationSet:
         for spec in structure["modules"]:
             name = spec["name"]
             zeros = np.zeros((len(ids), len(spec["powers"])))
-            equation = ModuleEquation(spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"))
+            equation = ModuleEquation(
+                spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"), spec.get("incremental", False)
+            )
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}
             for participant, term, coefficient in zip(rows["participant"], rows["term"], rows["centered_coefficient"]):
@@ -301,6 +325,7 @@ class EquationModules(nn.Module):
         self.module_names = list(equations.modules)
         self.centers = {name: e.center for name, e in equations.modules.items()}
         self.bounds = {name: e.bounds for name, e in equations.modules.items()}
+        self.incremental = {name: e.incremental for name, e in equations.modules.items()}
         self.participant_ids = list(equations.participant_ids)
         self.coefficients = nn.ParameterDict()
         for name, equation in equations.modules.items():
@@ -309,12 +334,15 @@ class EquationModules(nn.Module):
             self.register_buffer(f"powers_{name}", torch.as_tensor(equation.powers))
             self.register_buffer(f"support_{name}", (coefficients != 0).float())
             self.register_buffer(f"factors_{name}", _monomial_factors(equation.powers))
+            self.register_buffer(f"carried_{name}", torch.as_tensor(equation.carried, dtype=torch.float32))
         self._session_coefficients: dict[str, torch.Tensor] = {}
 
     def start_forward(self, participant_index: torch.Tensor) -> None:
         """Gather every module's coefficients for the sessions of a forward pass, once (batch, 1, n_terms)."""
         self._session_coefficients = {
-            name: (self.coefficients[name] * getattr(self, f"support_{name}"))[participant_index].unsqueeze(1)
+            name: (self.coefficients[name] * getattr(self, f"support_{name}") + getattr(self, f"carried_{name}"))[
+                participant_index
+            ].unsqueeze(1)
             for name in self.module_names
         }
 
@@ -343,7 +371,7 @@ class EquationModules(nn.Module):
         with torch.no_grad():
             for name in self.module_names:
                 bounds = self.bounds[name]
-                if bounds is None:
+                if bounds is None or self.incremental[name]:  # an incremental constant is a change, not a value
                     continue
                 support = getattr(self, f"support_{name}") > 0
                 constant = getattr(self, f"powers_{name}").sum(1) == 0  # the term without variables
@@ -362,7 +390,7 @@ class EquationModules(nn.Module):
             coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
             powers = getattr(self, f"powers_{name}").cpu().numpy()
             modules[name] = ModuleEquation(
-                self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name]
+                self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name], self.incremental[name]
             )
         return EquationSet(modules, betas, self.participant_ids)
 

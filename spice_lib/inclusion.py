@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from spice_lib import term_selection
-from spice_lib.equations import EquationSet, ModuleEquation, TermInclusion, equation_model, model_equations
+from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
 from spice_lib.rnn import BaseRNN
 from spice_lib.xs_layout import split_xs
 
@@ -94,7 +94,7 @@ def _tiled(equations: EquationSet, n_resamples: int) -> EquationSet:
     """`n_resamples` copies of every participant: row b * n_participants + p is participant p."""
     tile = lambda values: np.tile(np.asarray(values), (n_resamples,) + (1,) * (np.ndim(values) - 1))  # noqa: E731
     modules = {
-        name: ModuleEquation(e.variables, e.powers, tile(e.coefficients), e.center, e.bounds)
+        name: e.with_coefficients(tile(e.coefficients))
         for name, e in equations.modules.items()
     }
     ids = [f"{p}#{b}" for b in range(n_resamples) for p in equations.participant_ids]

@@ -42,6 +42,9 @@ WEINHARDT_2024_CONFIG = SpiceConfig(
         "x_value_choice_chosen": ["c_action", 1, True],
         "x_value_choice_not_chosen": ["c_action", 0, True],
     },
+    # The not-chosen arm's values stay as they were unless an equation changes them; the chosen arm's
+    # trace and the learning rate are set anew each trial (SpiceConfig.incremental_modules).
+    incremental_modules=["x_value_reward_not_chosen", "x_value_choice_not_chosen"],
 )
 
 

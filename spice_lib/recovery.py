@@ -145,7 +145,8 @@ def recovery_summary(recovery: pd.DataFrame) -> pd.DataFrame:
 
 def agent_q_equations(agent: AgentQ) -> EquationSet:
     """The Weinhardt2024RNN equations that compute exactly what `agent` computes, one row per participant,
-    in the form distillation writes (degree-1 library, own value centred at its initial value).
+    in the form distillation writes (degree-1 library, own value centred at its initial value, the carried
+    values' equations as changes).
 
     The learning rate is alpha_penalty + (alpha_reward - alpha_penalty) r, exact for rewards 0 and 1 (AgentQ
     switches rates at r = 0.5). Counterfactual learning has no module here and must be off.
@@ -170,13 +171,12 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
     }
     states = {rate: rate, "x_value_reward_not_chosen": "x_value_reward"}
     states |= {name: "x_value_choice" for name in ("x_value_choice_chosen", "x_value_choice_not_chosen")}
-    modules = {
-        name: ModuleEquation(
-            [name, *library[name]], powers[name], coefficients[name], initial[states[name]],
-            None if name == "x_value_reward_not_chosen" else (0.0, 1.0),
-        )
-        for name in WEINHARDT_2024_MODULES
-    }  # fmt: skip
+    modules = {}
+    for name in WEINHARDT_2024_MODULES:
+        incremental = name in WEINHARDT_2024_CONFIG.incremental_modules
+        bounds = None if name == "x_value_reward_not_chosen" else (0.0, 1.0)
+        form = ModuleEquation([name, *library[name]], powers[name], coefficients[name], initial[states[name]], bounds, incremental)
+        modules[name] = form.with_coefficients(coefficients[name] - form.carried)  # as fitted: the change, if incremental
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))
 
@@ -191,7 +191,7 @@ def term_recovery_table(equations: EquationSet, truth: pd.DataFrame, n_actions: 
     """Structure recovery: for every participant, module and term of Weinhardt2024RNN equations, whether
     the generating AgentQ's exact equations (`agent_q_equations`) have the term (in_truth), whether the
     discovered equation has it (found), its inclusion probability (NaN without resamples) and both
-    coefficients as fitted (centred form, where terms are switched). Terms are compared in that form
+    coefficients as fitted (centred form, as changes for incremental modules: where terms are switched). Terms are compared in that form
     because term selection decides there; the choice values' own scale (see the module docstring) changes
     the numbers of a choice equation, not which terms it has. A choice trace that never reaches the choice
     (beta_choice = 0) has no identifiable terms: its modules are left out for that participant. Empty for

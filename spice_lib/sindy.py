@@ -4,7 +4,8 @@ For each module, the trained RNN is run over the participant's own sessions (wit
 recording; the module's samples are (value before, control signals) -> value after, restricted to real
 trials and to the arms that `filter_setup` selects. A discrete-time SINDy model
 x[k+1] - c = Theta(x[k] - c, u[k]) xi with a polynomial library is fitted to them by sequentially
-thresholded least squares (STLSQ), c being the value the module's state starts a session from (see
+thresholded least squares (STLSQ), c being the value the module's state starts a session from, or, for the
+config's `incremental_modules`, the change x[k+1] - x[k] = Theta(x[k] - c, u[k]) xi (see
 `equations.ModuleEquation`).
 """
 
@@ -84,13 +85,18 @@ def module_samples(recorded: dict, config: SpiceConfig, module: str) -> ModuleSa
 
 
 def fit_equation(
-    variables: np.ndarray, targets: np.ndarray, names: list[str], settings: DistillationSettings, center: float = 0.0
+    variables: np.ndarray,
+    targets: np.ndarray,
+    names: list[str],
+    settings: DistillationSettings,
+    center: float = 0.0,
+    incremental: bool = False,
 ):
-    """Fit one participant's equation x[k+1] - center = Theta(x[k] - center, u[k]) xi; returns
-    (xi (n_terms,), powers (n_terms, n_variables))."""
+    """Fit one participant's equation x[k+1] - center = Theta(x[k] - center, u[k]) xi, or, `incremental`,
+    x[k+1] - x[k] = Theta(x[k] - center, u[k]) xi; returns (xi (n_terms,), powers (n_terms, n_variables))."""
     variables = variables.copy()
     variables[:, 0] -= center
-    targets = targets - center
+    targets = targets - (variables[:, 0] + center if incremental else center)
     library = ps.PolynomialLibrary(degree=settings.degree)
     optimizer = ps.STLSQ(threshold=settings.threshold, alpha=settings.ridge * len(targets))
     model = ps.DiscreteSINDy(optimizer=optimizer, feature_library=library)
@@ -125,6 +131,7 @@ def distill_recording(
     modules = {}
     for module in config.rnn_modules:
         center = (centers or {}).get(module, 0.0) if settings.center else 0.0
+        incremental = module in config.incremental_modules
         samples = module_samples(recorded, config, module)
         names = [module] + list(config.library_setup.get(module, []))
         coefficient_rows, powers = [], None
@@ -135,10 +142,10 @@ def distill_recording(
                     f"participant {participant_id!r} has {int(mine.sum())} samples for module {module!r}; "
                     f"each participant needs sessions in the data being distilled"
                 )
-            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center)
+            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center, incremental)
             coefficient_rows.append(coefficients)
         bounds = recorded.get("ranges", {}).get(module) or _margin_around(samples.targets)
-        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds)
+        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds, incremental)
         logger.info("distilled %s for %d participants", module, len(participant_ids))
     return modules
 

@@ -14,18 +14,32 @@ class SpiceConfig:
     library_setup: module -> the signals its equation may use besides its own value.
     filter_setup: module -> [signal, value, keep]: fit only on samples where `signal == value` (keep=True)
         or where `signal != value` (keep=False), e.g. ['c_action', 1, True] for the chosen arm.
+    incremental_modules: modules whose equation is fitted as the change of their value, x[k+1] - x[k], for
+        which "the value stays as it was" is the natural empty equation: the not-chosen arm's values, which
+        the trial leaves alone unless a mechanism (forgetting, a decaying trace) acts on them. Leave out
+        modules that set a value anew each trial (a learning rate, the chosen arm's choice trace), for which
+        a constant is. It decides what a term costs: in the plain form, "no forgetting" is a term (a
+        self-coefficient of 1) and a choice trace with memory costs two terms more than one without, so that
+        forgetting towards a low value mimics it more cheaply; with the not-chosen trace incremental, one.
+        (Fitting the chosen trace as a change would let a constant step clipped at the module's bound mimic a
+        decaying trace with a term less.)
     """
 
     rnn_modules: list[str]
     control_parameters: list[str]
     library_setup: dict[str, list[str]] = field(default_factory=dict)
     filter_setup: dict[str, list] = field(default_factory=dict)
+    incremental_modules: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         self.rnn_modules = list(self.rnn_modules)
         self.control_parameters = list(self.control_parameters)
         self.library_setup = {k: list(v) for k, v in self.library_setup.items()}
         self.filter_setup = {k: list(v) for k, v in self.filter_setup.items()}
+        self.incremental_modules = list(self.incremental_modules)
+        unknown = [name for name in self.incremental_modules if name not in self.rnn_modules]
+        if unknown:
+            raise ValueError(f"SpiceConfig.incremental_modules lists {unknown}, which are not in rnn_modules {self.rnn_modules}")
         known = set(self.rnn_modules) | set(self.control_parameters)
         for name in self.rnn_modules:
             if name in self.control_parameters:
@@ -60,6 +74,7 @@ class SpiceConfig:
             "control_parameters": list(self.control_parameters),
             "library_setup": {k: list(v) for k, v in self.library_setup.items()},
             "filter_setup": {k: list(v) for k, v in self.filter_setup.items()},
+            "incremental_modules": list(self.incremental_modules),
         }
 
     @classmethod

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
+from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
 from spice_lib.training import session_nll
@@ -125,7 +125,7 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     n_participants = equations.n_participants
     repeat = lambda values: np.repeat(np.asarray(values), n_alternatives, axis=0)  # noqa: E731 (row p*A + a)
     modules = {
-        name: ModuleEquation(e.variables, e.powers, repeat(e.coefficients), e.center, e.bounds)
+        name: e.with_coefficients(repeat(e.coefficients))
         for name, e in equations.modules.items()
     }
     ids = [f"{p}#{a}" for p in equations.participant_ids for a in range(n_alternatives)]

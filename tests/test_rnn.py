@@ -332,6 +332,7 @@ def test_simpler_precoded_models_train(small_dataset, rnn_class, config):
         (dict(filter_setup={"x_a": ["c_missing", 1, True]}), "filters on 'c_missing'"),
         (dict(filter_setup={"x_a": ["c_action", 1]}), r"must be \[signal, value, keep: bool\]"),
         (dict(control_parameters=["x_a"]), "both as an rnn_module and a control_parameter"),
+        (dict(incremental_modules=["x_other"]), r"incremental_modules lists \['x_other'\], which are not in rnn_modules"),
     ],
 )
 def test_config_validation_names_the_wrong_key(settings, message):

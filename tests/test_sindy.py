@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 
 from spice_lib import (
     WEINHARDT_2024_CONFIG,
@@ -17,7 +18,7 @@ from spice_lib import (
     write_equations,
 )
 from spice_lib.equation_replay import replay_weinhardt2024
-from spice_lib.equations import EquationSet, ModuleEquation
+from spice_lib.equations import EquationModules, EquationSet, ModuleEquation
 from spice_lib.evaluation import choice_nll
 from spice_lib.sindy import DistillationSettings, distill_recording, module_samples, record
 from spice_lib.tutorial_rnn import CustomRNN, custom_config
@@ -76,6 +77,36 @@ def test_centred_fit_makes_decay_to_the_start_value_sparse():
     assert equation.value_at(0, x_value=0.25) == pytest.approx(0.1 + 0.8 * 0.25)
     plain = distill_recording(recording, CONFIG, ["a", "b"], DistillationSettings(degree=1, center=False), {"x_value": 0.5})
     np.testing.assert_allclose(plain["x_value"].coefficients, [[0.1, 0.8, 0.0], [0.3, 0.8, 0.0]], atol=1e-9)
+
+
+def test_an_incremental_module_is_fitted_as_the_change_so_a_value_left_alone_is_the_empty_equation():
+    """Participant a leaves the value as it is (x[k+1] = x[k]); b forgets towards the start value 0.5 at rate
+    0.3. As changes, a's equation has no term and b's one (-0.3 (x - 0.5)); the printed plain polynomial and
+    the evaluation are the same as the plain form's, in numpy and in the torch equation model."""
+    recording = hand_built_recording()
+    before, action = recording["signals"]["x_value"], recording["signals"]["c_action"]
+    forgetting = np.where(recording["participant_index"][None, :, None] == 0, 0.0, 0.3)
+    recording["outputs"]["x_value"] = np.where(action == 1, before - forgetting * (before - 0.5), 0.0)
+    config = SpiceConfig(**(CONFIG.to_dict() | {"incremental_modules": ["x_value"]}))
+    assert SpiceConfig.from_dict(config.to_dict()) == config
+    settings = DistillationSettings(degree=1, threshold=0.05)
+    equation = distill_recording(recording, config, ["a", "b"], settings, centers={"x_value": 0.5})["x_value"]
+    assert equation.incremental
+    np.testing.assert_allclose(equation.coefficients, [[0.0, 0.0, 0.0], [0.0, -0.3, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(equation.expanded_coefficients(), [[0.0, 1.0, 0.0], [0.15, 0.7, 0.0]], atol=1e-9)
+    plain = distill_recording(recording, CONFIG, ["a", "b"], settings, centers={"x_value": 0.5})["x_value"]
+    np.testing.assert_allclose(plain.coefficients, [[0.0, 1.0, 0.0], [0.0, 0.7, 0.0]], atol=1e-9)
+    points, participant = np.random.default_rng(1).uniform(0, 1, (10, 2)), np.arange(10) % 2
+    np.testing.assert_allclose(equation.evaluate(points, participant), plain.evaluate(points, participant))
+    # the table keeps the form: the change as fitted, the plain polynomial as printed
+    equations = EquationSet({"x_value": equation}, {"beta": np.ones(2)}, ["a", "b"])
+    again = EquationSet.from_table(equations.to_table(), equations.structure()).modules["x_value"]
+    assert again.incremental and np.array_equal(again.coefficients, equation.coefficients)
+    modules = EquationModules(equations)
+    modules.start_forward(torch.as_tensor(participant))
+    value, reward = torch.as_tensor(points, dtype=torch.float32).split(1, dim=1)
+    values = modules.evaluate("x_value", value, {"c_reward": reward}).detach()[:, 0].numpy()
+    np.testing.assert_allclose(values, plain.evaluate(points, participant), atol=1e-6)
 
 
 def test_expansion_of_a_centred_quadratic():

@@ -159,6 +159,19 @@ def test_a_data_set_is_imported_split_and_compared_with_every_model(tiny_run):
         assert (results / "figures" / f"dataset~lab/seed~{seed}" / "comparison.png").stat().st_size > 10_000
 
 
+def test_participants_share_strength_in_one_structure_where_there_are_enough(tiny_run):
+    results = tiny_run / "results"
+    seed = yaml.safe_load(TINY.read_text())["seeds"][0]
+    population = f"parameter_set~pop/seed~{seed}"
+    equations, _ = read_equations(results / "equations" / population / "equations.parquet")
+    for name, equation in equations.modules.items():  # one structure: every participant has the same terms
+        terms = equation.coefficients != 0
+        assert (terms == terms[0]).all(), name
+    assert "Sharing strength: 5 participants" in (results / "logs" / "distill" / f"{population}.log").read_text()
+    alone = (results / "logs" / "distill" / f"dataset~lab/seed~{seed}.log").read_text()
+    assert "with 3, each participant's equations stand alone" in alone
+
+
 def test_a_bad_data_file_fails_its_import_naming_file_column_and_row(tmp_path):
     bad = tmp_path / "bad.csv"
     lines = LAB_FILE.read_text().splitlines()
