@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from spice_lib.equations import read_equations
+from spice_lib.notation import latex_equations
 from spice_lib.trials_io import read_table, read_trials
 
 ROOT = Path(__file__).parents[1]
@@ -98,6 +99,7 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
             assert equations.participant_ids == metadata["participants"]
             assert provenance["seed"] == seed and "torch" in provenance["versions"]
             assert "SPICE modules:" in (results / "equations" / run / "model.txt").read_text()
+            assert (results / "equations" / run / "equations.tex").read_text() == latex_equations(equations)
             scores, _ = read_table(results / "scores" / run / "scores.parquet")
             assert (results / "recovery" / run / "recovery.parquet").exists()
             assert list(scores["model"]) == list(MODELS) + ["truth"]
