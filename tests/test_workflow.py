@@ -252,6 +252,14 @@ def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation
     assert not {"import_data", "split_data", "fit_classic", "train_gru"} & set(counts)
 
 
+def test_every_figure_rule_writes_a_vector_twin_of_its_png(tiny_run):
+    rules = re.findall(r"^rule figure_(\w+):", (ROOT / "workflow" / "rules" / "figures.smk").read_text(), re.MULTILINE)
+    pngs = list((tiny_run / "results" / "figures").rglob("*.png"))
+    assert {png.stem for png in pngs} == set(rules)  # the tiny study draws every figure
+    for png in pngs:
+        assert png.with_suffix(".pdf").read_bytes().startswith(b"%PDF"), png
+
+
 def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
     # A fresh directory: the equations figure needs simulation, training and distillation, not scoring.
     counts = job_counts(snakemake("figure_equations", "-n", "--cores", "2", "--configfile", str(TINY), directory=tmp_path).stdout)
