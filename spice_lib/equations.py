@@ -40,8 +40,8 @@ class ModuleEquation:
     "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
     term. `incremental` does the same for a value the trial leaves alone unless a mechanism acts on it (the
     not-chosen arm's): fitted and thresholded as the change, "the value stays" costs no term, forgetting back
-    to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`). `expanded_coefficients` gives the same
-    equation as a plain polynomial in x, as printed.
+    to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`).
+    `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
 
     variables: list[str]
