@@ -40,8 +40,8 @@ class ModuleEquation:
     "x drifts back to where it started" is the sparse equation and "drifts towards somewhere else" costs a
     term. `incremental` does the same for a value the trial leaves alone unless a mechanism acts on it (the
     not-chosen arm's): fitted and thresholded as the change, "the value stays" costs no term, forgetting back
-    to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`). `expanded_coefficients` gives the same
-    equation as a plain polynomial in x, as printed.
+    to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`).
+    `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
 
     variables: list[str]
@@ -160,10 +160,10 @@ class EquationSet:
         interval of its coefficient (every term some resample kept, including ones the equation lacks)."""
         lines = []
         for name, equation in self.modules.items():
-            coefficients = equation.expanded_coefficients()[participant]
-            terms = [f"{c:.{precision}f} {t}" for c, t in zip(coefficients, equation.term_names) if c != 0]
+            terms = ["" if term == "1" else term for term in equation.term_names]
+            polynomial = signed_sum(equation.expanded_coefficients()[participant], terms, precision)
             bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:.3g}, {equation.bounds[1]:.3g}])"
-            lines.append(f"({name})[k+1] = " + (" + ".join(terms) if terms else f"{0:.{precision}f}") + bounds)
+            lines.append(f"({name})[k+1] = {polynomial}{bounds}")
             if self.inclusion is not None:
                 lines.append("    " + self._term_certainty(name, participant, precision))
         lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
@@ -277,6 +277,17 @@ class EquationSet:
         if structure.get("n_resamples"):
             inclusion = _inclusion_from_table(table, structure["n_resamples"], modules, position)
         return cls(modules, betas, ids, inclusion)
+
+
+def signed_sum(coefficients, terms: list[str], precision: int = 3, product: str = " ") -> str:
+    """'0.463 - 0.239 c_value_reward[k]': the non-zero terms with their signs folded, each coefficient joined
+    to its term by `product`, the constant (term '') bare; '0.000' when every coefficient is 0."""
+    text = ""
+    for coefficient, term in ((c, t) for c, t in zip(coefficients, terms) if c != 0):
+        number = f"{abs(coefficient):.{precision}f}" + (f"{product}{term}" if term else "")
+        sign = "-" if coefficient < 0 else "+"
+        text += (f" {sign} " if text else ("-" if sign == "-" else "")) + number
+    return text or f"{0:.{precision}f}"
 
 
 # What the equations table says about how sure each coefficient is (see EquationSet.to_table).

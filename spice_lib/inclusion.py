@@ -93,10 +93,7 @@ def term_inclusion(
 def _tiled(equations: EquationSet, n_resamples: int) -> EquationSet:
     """`n_resamples` copies of every participant: row b * n_participants + p is participant p."""
     tile = lambda values: np.tile(np.asarray(values), (n_resamples,) + (1,) * (np.ndim(values) - 1))  # noqa: E731
-    modules = {
-        name: e.with_coefficients(tile(e.coefficients))
-        for name, e in equations.modules.items()
-    }
+    modules = {name: e.with_coefficients(tile(e.coefficients)) for name, e in equations.modules.items()}
     ids = [f"{p}#{b}" for b in range(n_resamples) for p in equations.participant_ids]
     return EquationSet(modules, {name: tile(values) for name, values in equations.betas.items()}, ids)
 

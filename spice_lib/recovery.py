@@ -145,8 +145,8 @@ def recovery_summary(recovery: pd.DataFrame) -> pd.DataFrame:
 
 def agent_q_equations(agent: AgentQ) -> EquationSet:
     """The Weinhardt2024RNN equations that compute exactly what `agent` computes, one row per participant,
-    in the form distillation writes (degree-1 library, own value centred at its initial value, the carried
-    values' equations as changes).
+    in the form distillation writes (degree-1 library, own value centred at its initial value, the
+    not-chosen arm's equations as changes).
 
     The learning rate is alpha_penalty + (alpha_reward - alpha_penalty) r, exact for rewards 0 and 1 (AgentQ
     switches rates at r = 0.5). Counterfactual learning has no module here and must be off.

@@ -174,8 +174,8 @@ def test_print_spice_model_prints_the_tutorials_format(population_fit):
     low, high = equation.bounds  # no activation bounds this module: a margin around the values it produced
     assert low < 0 < high
     assert lines[3] == (
-        f"(x_value_reward_not_chosen)[k+1] = {c:.3f} 1 + {s:.3f} x_value_reward_not_chosen[k]"
-        f"  (kept in [{low:.3g}, {high:.3g}])"
+        f"(x_value_reward_not_chosen)[k+1] = {'-' if c < 0 else ''}{abs(c):.3f} {'-' if s < 0 else '+'} "
+        f"{abs(s):.3f} x_value_reward_not_chosen[k]  (kept in [{low:.3g}, {high:.3g}])"
     )
     everyone = io.StringIO()
     estimator.print_spice_model(file=everyone)

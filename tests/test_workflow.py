@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from spice_lib.equations import read_equations
+from spice_lib.notation import latex_equations
 from spice_lib.trials_io import read_table, read_trials
 
 ROOT = Path(__file__).parents[1]
@@ -98,6 +99,7 @@ def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
             assert equations.participant_ids == metadata["participants"]
             assert provenance["seed"] == seed and "torch" in provenance["versions"]
             assert "SPICE modules:" in (results / "equations" / run / "model.txt").read_text()
+            assert (results / "equations" / run / "equations.tex").read_text() == latex_equations(equations)
             scores, _ = read_table(results / "scores" / run / "scores.parquet")
             assert (results / "recovery" / run / "recovery.parquet").exists()
             assert list(scores["model"]) == list(MODELS) + ["truth"]
@@ -204,8 +206,9 @@ def test_every_table_carries_its_settings_seed_and_versions(tiny_run):
     dataset_runs = len(config["datasets"]) * len(config["seeds"])
     # per simulated run: truth, trials, test, history, classic fits, equations, scores (pooled and by
     # participant), recovery, terms; per data set run: history, equations, scores (two); per data set:
-    # imported, split, trials, test, classic fits; seven grid tables
-    assert len(tables) == 10 * runs + 4 * dataset_runs + 5 * len(config["datasets"]) + 7
+    # imported, split, trials, test, classic fits; eight grid tables (model recovery among them, drawn because
+    # the tiny study asks for every figure)
+    assert len(tables) == 10 * runs + 4 * dataset_runs + 5 * len(config["datasets"]) + 8
     for path in tables:
         _, metadata = read_table(path)
         assert {"settings", "seed", "versions"} <= set(metadata), path
@@ -248,6 +251,16 @@ def test_rerun_does_nothing_and_a_training_change_reruns_training_not_simulation
     runs = (len(config["parameter_sets"]) + len(config["datasets"])) * len(config["seeds"])
     assert counts["train"] == counts["distill"] == counts["evaluate"] == runs
     assert not {"import_data", "split_data", "fit_classic", "train_gru"} & set(counts)
+
+
+def test_every_figure_rule_writes_a_vector_twin_of_its_png(tiny_run):
+    text = (ROOT / "workflow" / "rules" / "figures.smk").read_text()
+    # the rules that draw (a rule that only names others' figures, like figure_sessions, has no output)
+    drawing = {name for name, body in re.findall(r"^rule figure_(\w+):\n((?:    .*\n|\n)*)", text, re.MULTILINE) if "output:" in body}
+    pngs = list((tiny_run / "results" / "figures").rglob("*.png"))
+    assert len(drawing) == 8 and {png.stem for png in pngs} == drawing  # the tiny study draws every figure
+    for png in pngs:
+        assert png.with_suffix(".pdf").read_bytes().startswith(b"%PDF"), png
 
 
 def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):

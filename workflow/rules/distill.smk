@@ -6,6 +6,7 @@ rule distill:
     output:
         equations=f"results/equations/{RUN}/equations.parquet",
         printed=f"results/equations/{RUN}/model.txt",
+        latex=f"results/equations/{RUN}/equations.tex",
     log:
         f"results/logs/distill/{RUN}.log",
     benchmark:

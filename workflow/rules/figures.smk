@@ -12,6 +12,7 @@ rule figure_session:
             category="Runs",
             labels={"run": "{params} seed {seed}", "figure": "session"},
         ),
+        vector=f"results/figures/{RUN}/session.pdf",
     log:
         f"results/logs/figure_session/{RUN}.log",
     benchmark:
@@ -37,6 +38,7 @@ rule figure_loss:
             category="Runs",
             labels={"run": "{params} seed {seed}", "figure": "loss"},
         ),
+        vector=f"results/figures/{RUN}/loss.pdf",
     log:
         f"results/logs/figure_loss/{RUN}.log",
     benchmark:
@@ -61,6 +63,7 @@ rule figure_comparison:
             category="Runs",
             labels={"run": "{params} seed {seed}", "figure": "comparison"},
         ),
+        vector=f"results/figures/{RUN}/comparison.pdf",
     log:
         f"results/logs/figure_comparison/{RUN}.log",
     benchmark:
@@ -95,6 +98,7 @@ rule figure_nll:
         "results/tables/scores.parquet",
     output:
         report("results/figures/nll.png", caption="../report/nll.rst", category="Grid"),
+        vector="results/figures/nll.pdf",
     log:
         "results/logs/figure_nll.log",
     benchmark:
@@ -115,6 +119,7 @@ rule figure_equations:
             caption="../report/equations_figure.rst",
             category="Grid",
         ),
+        vector="results/figures/equations.pdf",
     log:
         "results/logs/figure_equations.log",
     benchmark:
@@ -135,6 +140,7 @@ rule figure_recovery:
             caption="../report/recovery.rst",
             category="Grid",
         ),
+        vector="results/figures/recovery.pdf",
     log:
         "results/logs/figure_recovery.log",
     benchmark:
@@ -156,6 +162,7 @@ rule figure_inclusion:
             caption="../report/inclusion.rst",
             category="Grid",
         ),
+        vector="results/figures/inclusion.pdf",
     log:
         "results/logs/figure_inclusion.log",
     benchmark:
@@ -176,6 +183,7 @@ rule figure_model_recovery:
             caption="../report/model_recovery.rst",
             category="Grid",
         ),
+        vector="results/figures/model_recovery.pdf",
     log:
         "results/logs/figure_model_recovery.log",
     benchmark:

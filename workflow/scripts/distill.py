@@ -1,4 +1,5 @@
-"""Rule distill: per-participant equations of every module, refitted on the choices; the printed model."""
+"""Rule distill: per-participant equations of every module, refitted on the choices; the printed model and
+its LaTeX."""
 
 import io
 
@@ -8,6 +9,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.equations import write_equations
     from spice_lib.estimator import SpiceEstimator
     from spice_lib.files import atomic_path
+    from spice_lib.notation import latex_equations
     from spice_lib.provenance import provenance
     from spice_lib.trials_io import load_dataset
 
@@ -38,3 +40,5 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     print(printed.getvalue())
     with atomic_path(snakemake.output.printed) as temporary:  # noqa: F821
         temporary.write_text(printed.getvalue())
+    with atomic_path(snakemake.output.latex) as temporary:  # noqa: F821
+        temporary.write_text(latex_equations(estimator.equations_))

@@ -13,4 +13,4 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     by_participant, _ = read_table(snakemake.input.by_participant)  # noqa: F821
     pooled, _ = read_table(snakemake.input.scores)  # noqa: F821
     fig, _ = plot_comparison(by_participant, pooled)
-    save_figure(fig, snakemake.output[0])  # noqa: F821
+    save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)

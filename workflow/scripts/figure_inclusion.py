@@ -12,4 +12,4 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     equations, _ = read_table(snakemake.input.equations)  # noqa: F821
     terms = read_table(snakemake.input.terms)[0] if snakemake.input.terms else None  # noqa: F821
     fig, _ = plot_inclusion(equations, terms)
-    save_figure(fig, snakemake.output[0])  # noqa: F821
+    save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)

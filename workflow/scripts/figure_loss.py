@@ -16,4 +16,4 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     truth, _ = read_table(snakemake.input.truth)  # noqa: F821
     true_nll = agent_nll(AgentQ.from_parameter_table(truth, trials.n_actions), trials)
     fig, _ = plot_history(history, true_nll, title=f"Training: {snakemake.wildcards.params}, seed {snakemake.wildcards.seed}")  # noqa: F821
-    save_figure(fig, snakemake.output[0])  # noqa: F821
+    save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)

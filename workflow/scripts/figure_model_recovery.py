@@ -11,4 +11,4 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
 
     table, _ = read_table(snakemake.input[0])  # noqa: F821
     fig, _ = plot_model_recovery(table)
-    save_figure(fig, snakemake.output[0])  # noqa: F821
+    save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)

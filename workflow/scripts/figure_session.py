@@ -23,4 +23,4 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     }
     fig, _ = plot_session(agents, test.xs[0])
     fig.suptitle(f"Held-out session of participant {test.participant_ids[0]} ({snakemake.wildcards.params}, seed {snakemake.wildcards.seed})")  # noqa: F821
-    save_figure(fig, snakemake.output[0])  # noqa: F821
+    save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)

@@ -13,4 +13,5 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     for n_sessions, part in table.groupby("n_sessions"):
         print(f"{n_sessions} sessions per participant: share of each true family (rows) found as each family")
         print(confusion_matrix(part).round(2).to_string(), "\n")
-    write_table(snakemake.output[0], table, provenance({"n_sessions": snakemake.params.n_sessions}))  # noqa: F821
+    settings = origin["settings"] | {"n_sessions": snakemake.params.n_sessions}  # noqa: F821 (the runs it stacks, too)
+    write_table(snakemake.output[0], table, provenance(settings))  # noqa: F821
