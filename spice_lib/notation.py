@@ -61,7 +61,8 @@ def latex_equation(name: str, equation: ModuleEquation, participant: int = 0, pr
     the constant bare, products with a thin space."""
     terms = [
         r"\,".join(
-            _at(symbol(variable).latex, "k") + (f"^{{{power}}}" if power > 1 else "")
+            # braced before a power: V^{nc}_{k}^{2} would be a double superscript
+            (f"{{{_at(symbol(variable).latex, 'k')}}}^{{{power}}}" if power > 1 else _at(symbol(variable).latex, "k"))
             for variable, power in zip(equation.variables, powers)
             if power > 0
         )

@@ -4,7 +4,7 @@ import numpy as np
 
 from spice_lib import AgentQ
 from spice_lib.equations import EquationSet, ModuleEquation
-from spice_lib.notation import latex_equations
+from spice_lib.notation import latex_equation, latex_equations
 from spice_lib.recovery import agent_q_equations
 
 
@@ -44,3 +44,7 @@ def test_latex_names_every_participant_and_writes_unknown_names_upright():
     assert r"\paragraph{Participant p\_1}" in text and r"\paragraph{Participant p2}" in text
     assert r"\mathrm{x\_my\_value}_{k+1} &= 0.900\,\mathrm{x\_my\_value}_{k} - 0.500\,r_{k}" in text
     assert r"\beta_{\mathrm{x\_my\_value}} &= 3.000" in text
+    squared = ModuleEquation(["x_value_reward_not_chosen"], [[0], [1], [2]], [[0.0, 0.5, 0.25]])
+    assert latex_equation("x_value_reward_not_chosen", squared) == (
+        r"V^{\mathrm{nc}}_{k+1} &= 0.500\,V^{\mathrm{nc}}_{k} + 0.250\,{V^{\mathrm{nc}}_{k}}^{2}"
+    )
