@@ -243,10 +243,7 @@ def plot_inclusion(equations: pd.DataFrame, terms: pd.DataFrame | None = None):
     tables with the inclusion columns (EquationSet.to_table)."""
     table = equations[(equations["kind"] == "term") & equations["inclusion"].notna()].copy()
     if table.empty:
-        fig, ax = plt.subplots(figsize=(6, 2))
-        ax.text(0.5, 0.5, "No inclusion probabilities: set distillation.resamples (2 or more)", ha="center", va="center")
-        ax.axis("off")
-        return fig, np.array([ax])
+        return _message_figure("No inclusion probabilities: set distillation.resamples (2 or more)")
     table["study"] = run_names(table)
     if terms is not None and not terms.empty:
         truth = terms.assign(study=run_names(terms)).set_index(["study", "seed", "participant", "module", "term"])["in_truth"]
@@ -299,11 +296,7 @@ def plot_model_recovery(table: pd.DataFrame):
     (and their count). table: model_recovery.model_recovery_table with an n_sessions column."""
     sizes = sorted(table["n_sessions"].unique())
     if not sizes:
-        fig, ax = plt.subplots(figsize=(6, 2))
-        ax.text(0.5, 0.5, "No model recovery: it reads inclusion probabilities; set distillation.resamples (2 or more)",
-                ha="center", va="center")  # fmt: skip
-        ax.axis("off")
-        return fig, np.array([ax])
+        return _message_figure("No model recovery: it reads inclusion probabilities; set distillation.resamples (2 or more)")
     fig, axs = plt.subplots(1, len(sizes), figsize=(4.4 * len(sizes), 4.2), squeeze=False)
     for ax, n_sessions in zip(axs[0], sizes):
         part = table[table["n_sessions"] == n_sessions]
@@ -334,10 +327,7 @@ def plot_recovery(recovery: pd.DataFrame):
     recovery: columns parameter_set, seed, participant, parameter, method, true, recovered."""
     parameters = list(dict.fromkeys(recovery["parameter"]))
     if not parameters:
-        fig, ax = plt.subplots(figsize=(6, 2))
-        ax.text(0.5, 0.5, "No recovery: the model has no mapping to AgentQ parameters", ha="center", va="center")
-        ax.axis("off")
-        return fig, np.array([ax])
+        return _message_figure("No recovery: the model has no mapping to AgentQ parameters")
     methods = [m for m in METHOD_LABELS if m in set(recovery["method"])]
     # r over all parameter sets together, as the panel shows them
     pooled_r = recovery_summary(recovery.drop(columns="parameter_set")).set_index(["parameter", "method"])["r"]
@@ -362,6 +352,14 @@ def plot_recovery(recovery: pd.DataFrame):
     fig.suptitle("Parameter recovery: read off the discovered equations, and fitted by the true model family")
     fig.tight_layout()
     return fig, axs.ravel()
+
+
+def _message_figure(message: str):
+    """A figure that says why there is nothing to draw, so that the rule still writes its file."""
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.axis("off")
+    return fig, np.array([ax])
 
 
 def save_figure(fig, *paths, dpi: int = 110) -> None:
