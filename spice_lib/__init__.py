@@ -1,63 +1,60 @@
 """spice_lib: SPICE (Sparse and Interpretable Cognitive Equations, Weinhardt et al. 2024), written from scratch.
 
 The names of the SPICE tutorial are importable from here (`from spice_lib import SpiceEstimator, AgentQ, ...`).
+They are imported when first used, so that a submodule without torch (the workflow's config checks, which
+every snakemake start runs) does not pay for torch, pysindy and matplotlib.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from spice_lib.agents import Agent, AgentQ, sample_population
-from spice_lib.dataset import DatasetRNN, dataset_from_trials, trials_from_dataset
-from spice_lib.equations import EquationSet, read_equations, write_equations
-from spice_lib.estimator import SpiceEstimator
-from spice_lib.models import (
-    FORGETTING_CONFIG,
-    RESCORLA_WAGNER_CONFIG,
-    WEINHARDT_2024_CONFIG,
-    ForgettingRNN,
-    RescorlaWagnerRNN,
-    Weinhardt2024RNN,
-)
-from spice_lib.network_agent import AgentNetwork
-from spice_lib.plotting import plot_session
-from spice_lib.rnn import BaseRNN
-from spice_lib.simulation import SimulatedSessions, create_dataset, simulate
-from spice_lib.spice_config import SpiceConfig
-from spice_lib.tasks import BanditsDrift, BanditsFixed, BanditsFlip
-from spice_lib.trials_io import load_dataset, read_trials, save_dataset, write_trials
-from spice_lib.user_data import ChoiceDataError, import_choice_data, import_to_parquet
+# Each public name and the module that defines it.
+_PUBLIC = {
+    "Agent": "agents",
+    "AgentNetwork": "network_agent",
+    "AgentQ": "agents",
+    "BanditsDrift": "tasks",
+    "BanditsFixed": "tasks",
+    "BanditsFlip": "tasks",
+    "BaseRNN": "rnn",
+    "ChoiceDataError": "user_data",
+    "DatasetRNN": "dataset",
+    "EquationSet": "equations",
+    "FORGETTING_CONFIG": "models",
+    "ForgettingRNN": "models",
+    "RESCORLA_WAGNER_CONFIG": "models",
+    "RescorlaWagnerRNN": "models",
+    "SimulatedSessions": "simulation",
+    "SpiceConfig": "spice_config",
+    "SpiceEstimator": "estimator",
+    "WEINHARDT_2024_CONFIG": "models",
+    "Weinhardt2024RNN": "models",
+    "create_dataset": "simulation",
+    "dataset_from_trials": "dataset",
+    "import_choice_data": "user_data",
+    "import_to_parquet": "user_data",
+    "load_dataset": "trials_io",
+    "plot_session": "plotting",
+    "read_equations": "equations",
+    "read_trials": "trials_io",
+    "sample_population": "agents",
+    "save_dataset": "trials_io",
+    "simulate": "simulation",
+    "trials_from_dataset": "dataset",
+    "write_equations": "equations",
+    "write_trials": "trials_io",
+}
+__all__ = sorted(_PUBLIC)
 
-__all__ = [
-    "Agent",
-    "AgentNetwork",
-    "AgentQ",
-    "BanditsDrift",
-    "BanditsFixed",
-    "BanditsFlip",
-    "BaseRNN",
-    "ChoiceDataError",
-    "DatasetRNN",
-    "EquationSet",
-    "FORGETTING_CONFIG",
-    "ForgettingRNN",
-    "RESCORLA_WAGNER_CONFIG",
-    "RescorlaWagnerRNN",
-    "SimulatedSessions",
-    "SpiceConfig",
-    "SpiceEstimator",
-    "WEINHARDT_2024_CONFIG",
-    "Weinhardt2024RNN",
-    "create_dataset",
-    "dataset_from_trials",
-    "import_choice_data",
-    "import_to_parquet",
-    "load_dataset",
-    "plot_session",
-    "read_equations",
-    "read_trials",
-    "sample_population",
-    "save_dataset",
-    "simulate",
-    "trials_from_dataset",
-    "write_equations",
-    "write_trials",
-]
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'spice_lib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"spice_lib.{_PUBLIC[name]}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

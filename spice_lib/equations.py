@@ -1,4 +1,5 @@
-"""Distilled equations: their data (`EquationSet`), their batched evaluation, printing and Parquet files.
+"""Distilled equations: their data (`EquationSet`), their batched evaluation and Parquet files (notation.py
+writes them for a reader).
 
 Each module's equation is a polynomial in its variables (own value, library signals...), with one
 coefficient row per participant (see `ModuleEquation` for the exact form). The equation model gathers each
@@ -154,35 +155,6 @@ class EquationSet:
     def n_participants(self) -> int:
         return len(self.participant_ids)
 
-    def format(self, participant: int = 0, precision: int = 3) -> list[str]:
-        """The tutorial's printout for one participant index: one line per module, then the betas; with
-        `inclusion`, each equation is followed by a line saying how often each term was kept and a 90%
-        interval of its coefficient (every term some resample kept, including ones the equation lacks)."""
-        lines = []
-        for name, equation in self.modules.items():
-            terms = ["" if term == "1" else term for term in equation.term_names]
-            polynomial = signed_sum(equation.expanded_coefficients()[participant], terms, precision)
-            bounds = "" if equation.bounds is None else f"  (kept in [{equation.bounds[0]:.3g}, {equation.bounds[1]:.3g}])"
-            lines.append(f"({name})[k+1] = {polynomial}{bounds}")
-            if self.inclusion is not None:
-                lines.append("    " + self._term_certainty(name, participant, precision))
-        lines += [f"beta({name}) = {values[participant]:.4f}" for name, values in self.betas.items()]
-        return lines
-
-    def _term_certainty(self, module: str, participant: int, precision: int) -> str:
-        resampled = self.inclusion
-        inclusion = resampled.inclusion[module][participant]
-        if np.isnan(inclusion).all():
-            return "terms kept: not resampled (a single session)"
-        low, high = resampled.low[module][participant], resampled.high[module][participant]
-        names = self.modules[module].term_names
-        kept = [
-            f"{names[j]} {inclusion[j]:.0%} [{low[j]:.{precision}f}, {high[j]:.{precision}f}]"
-            for j in range(len(names))
-            if inclusion[j] > 0
-        ]
-        return f"terms kept in {resampled.n_resamples} resamples (share, 90% interval): " + ("; ".join(kept) or "none")
-
     def subset(self, rows) -> EquationSet:
         """The participants at index `rows` (in that order)."""
         rows = np.asarray(rows)
@@ -277,17 +249,6 @@ class EquationSet:
         if structure.get("n_resamples"):
             inclusion = _inclusion_from_table(table, structure["n_resamples"], modules, position)
         return cls(modules, betas, ids, inclusion)
-
-
-def signed_sum(coefficients, terms: list[str], precision: int = 3, product: str = " ") -> str:
-    """'0.463 - 0.239 c_value_reward[k]': the non-zero terms with their signs folded, each coefficient joined
-    to its term by `product`, the constant (term '') bare; '0.000' when every coefficient is 0."""
-    text = ""
-    for coefficient, term in ((c, t) for c, t in zip(coefficients, terms) if c != 0):
-        number = f"{abs(coefficient):.{precision}f}" + (f"{product}{term}" if term else "")
-        sign = "-" if coefficient < 0 else "+"
-        text += (f" {sign} " if text else ("-" if sign == "-" else "")) + number
-    return text or f"{0:.{precision}f}"
 
 
 # What the equations table says about how sure each coefficient is (see EquationSet.to_table).

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from spice_lib import inclusion, population, term_selection
 from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
+from spice_lib.notation import printout, text_legend
 from spice_lib.provenance import package_versions
 from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, refit_equation_model
 from spice_lib.rnn import BaseRNN
@@ -42,7 +45,9 @@ class SpiceEstimator:
     spice_config: which modules to distil (`SpiceConfig`).
     Training: Adam with `learning_rate` for `epochs` epochs on mini-batches of `batch_size` sessions (None:
     all), `weight_decay`, gradient-norm clipping at `max_grad_norm`, optional `validation_split` with
-    `early_stopping_patience`, a progress line every `print_every` epochs, `n_threads` torch threads.
+    `early_stopping_patience`, a progress line every `print_every` epochs, `n_threads` torch threads; a
+    checkpoint every `checkpoint_every` epochs when `train` is given a checkpoint path, removed by `save`
+    unless `keep_checkpoint`.
     device: 'auto' (CUDA if available), 'cpu' or 'cuda'. seed: None draws one from torch's global generator,
     so `torch.manual_seed` fixes the result; on the CPU the same seed and thread count give the same weights.
     Distillation: polynomial `sindy_degree`, STLSQ `sindy_threshold` and `sindy_ridge`, own values measured
@@ -73,6 +78,8 @@ class SpiceEstimator:
         validation_split: float = _TRAINING.validation_split,
         early_stopping_patience: int | None = _TRAINING.early_stopping_patience,
         print_every: int | None = _TRAINING.print_every,
+        checkpoint_every: int | None = _TRAINING.checkpoint_every,
+        keep_checkpoint: bool = False,
         n_threads: int | None = None,
         sindy_degree: int = _DISTILLATION.degree,
         sindy_threshold: float = _DISTILLATION.threshold,
@@ -100,6 +107,8 @@ class SpiceEstimator:
         self.validation_split = validation_split
         self.early_stopping_patience = early_stopping_patience
         self.print_every = print_every
+        self.checkpoint_every = checkpoint_every
+        self.keep_checkpoint = keep_checkpoint
         self.n_threads = n_threads
         self.sindy_degree = sindy_degree
         self.sindy_threshold = sindy_threshold
@@ -118,7 +127,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "resamples", "participant_ids", "rnn_kwargs", "verbose",
+        "checkpoint_every", "keep_checkpoint", "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "resamples", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -182,8 +191,16 @@ class SpiceEstimator:
         """Train the RNN on (xs, ys), then distil it into equations (and refit them) on the same data."""
         return self.train(xs, ys).distill(xs, ys)
 
-    def train(self, xs, ys, log: Callable[[str], None] | None = None) -> SpiceEstimator:
-        """Train a fresh RNN. Sets rnn_, history_, seed_, device_, participant_ids_."""
+    def train(
+        self, xs, ys, log: Callable[[str], None] | None = None, checkpoint: str | os.PathLike | None = None
+    ) -> SpiceEstimator:
+        """Train a fresh RNN. Sets rnn_, history_, seed_, device_, participant_ids_, checkpoint_.
+
+        With a `checkpoint` path, training writes a checkpoint there every `checkpoint_every` epochs and
+        resumes from one that the same training (seed, settings, data, model) wrote before, e.g. in a job that
+        was killed: on the CPU with the same number of threads, the weights equal an uninterrupted run's. The
+        checkpoint stays until `save` has written the model.
+        """
         xs, ys = self._check_data(xs, ys)
         self.seed_ = int(torch.randint(0, 2**31 - 1, (1,)).item()) if self.seed is None else int(self.seed)
         self.device_ = resolve_device(self.device)
@@ -197,6 +214,7 @@ class SpiceEstimator:
             validation_split=self.validation_split,
             early_stopping_patience=self.early_stopping_patience,
             print_every=self.print_every,
+            checkpoint_every=self.checkpoint_every,
         )
         # A private random stream: the seed alone decides the weights, whatever ran before.
         with self._threads(), torch.random.fork_rng(devices=[]):
@@ -205,8 +223,9 @@ class SpiceEstimator:
             generator = torch.Generator().manual_seed(self.seed_)
             self._log(f"Training the RNN on {self.device_} (seed {self.seed_})...")
             self.history_ = train(
-                self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log
+                self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log, checkpoint
             )
+        self.checkpoint_ = checkpoint
         self.equations_ = None
         self.spice_model_ = None
         return self
@@ -304,7 +323,8 @@ class SpiceEstimator:
         return self.rnn_agent.predict(xs), (None if spice is None else spice.predict(xs))
 
     def print_spice_model(self, participant_id=None, file=None) -> None:
-        """Print the equations of one participant (by id) or, with None, of every participant."""
+        """Print the equations of one participant (by id) or, with None, of every participant, in symbols
+        (`notation.printout`), then a legend that names each symbol's module."""
         if getattr(self, "equations_", None) is None:
             raise RuntimeError("no equations yet: call fit (or distill) first")
         ids = self.participant_ids_
@@ -315,13 +335,17 @@ class SpiceEstimator:
         for pid in chosen:
             if len(ids) > 1:
                 print(f"Participant {pid}:", file=file or sys.stdout)
-            for line in self.equations_.format(ids.index(pid)):
+            for line in printout(self.equations_, ids.index(pid)):
                 print(line, file=file or sys.stdout)
+        legend = text_legend(self.equations_)
+        if legend:
+            print(legend, file=file or sys.stdout)
 
     # -- files -----------------------------------------------------------------------------------------
 
     def save(self, path) -> None:
-        """Write weights, settings, config, participant ids, history, equations and versions to `path`."""
+        """Write weights, settings, config, participant ids, history, equations and versions to `path`; then,
+        unless keep_checkpoint, remove the checkpoint `train` wrote: the model file holds what it was for."""
         self._check_fitted()
         rnn_class = type(self.rnn_)
         settings = {name: getattr(self, name) for name in self._SETTINGS}
@@ -342,6 +366,8 @@ class SpiceEstimator:
         }
         with atomic_path(path) as temporary:
             torch.save(content, temporary)
+        if self.checkpoint_ is not None and not self.keep_checkpoint:
+            Path(self.checkpoint_).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path, rnn_class: type[BaseRNN] | None = None, device: str = "cpu") -> SpiceEstimator:
@@ -357,6 +383,7 @@ class SpiceEstimator:
         estimator.seed_ = content["seed"]
         estimator.participant_ids_ = list(content["participant_ids"])
         estimator.history_ = pd.DataFrame(content["history"])
+        estimator.checkpoint_ = None
         estimator.rnn_ = estimator._new_rnn()
         estimator.rnn_.load_state_dict(content["state_dict"])
         estimator.rnn_.to(estimator.device_).eval()

@@ -19,14 +19,17 @@ from spice_lib.tasks import BanditTask
 
 
 def parameter_ranges(parameter_set: Mapping) -> dict[str, tuple[float, float]]:
-    """The (low, high) range of every AgentQ parameter the set names."""
+    """The (low, high) range of every AgentQ parameter the set names; ValueError naming the keys of a range
+    with one bound or with low above high."""
     ranges = {}
     for name in AGENT_Q_PARAMETERS:
         low, high = parameter_set.get(f"{name}_low"), parameter_set.get(f"{name}_high")
         if low is None and high is None:
             continue
         if low is None or high is None or _missing(low) or _missing(high):
-            raise ValueError(f"parameter set {parameter_set.get('name')!r}: give both {name}_low and {name}_high")
+            raise ValueError(f"give both {name}_low and {name}_high (equal bounds fix the value)")
+        if low > high:
+            raise ValueError(f"{name}_low {low} is above {name}_high {high}; swap them")
         ranges[name] = (float(low), float(high))
     return ranges
 

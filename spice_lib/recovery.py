@@ -181,6 +181,19 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
     return EquationSet(modules, betas, list(agent.participant_ids))
 
 
+def generating_equations(equations: EquationSet, truth: pd.DataFrame, n_actions: int) -> EquationSet | None:
+    """The exact equations (`agent_q_equations`) of the AgentQ participants of `truth` (a parameter table, one
+    row per participant) in the order of `equations`' participants, to set beside them; None where they cannot
+    be written in the same form: `equations` of a model without a recovery mapping, or a truth with
+    counterfactual learning (no module for it)."""
+    counterfactual = "alpha_counterfactual" in truth and (truth["alpha_counterfactual"] != 0).any()
+    if not has_recovery_mapping(equations) or counterfactual:
+        return None
+    by_id = truth.set_index(truth["participant"].astype(str))
+    ordered = by_id.loc[list(equations.participant_ids)].reset_index(drop=True)
+    return agent_q_equations(AgentQ.from_parameter_table(ordered, n_actions))
+
+
 TERM_COLUMNS = {
     "participant": "string", "module": "string", "term": "string", "in_truth": bool, "found": bool,
     "inclusion": float, "true_coefficient": float, "coefficient": float,
@@ -196,11 +209,9 @@ def term_recovery_table(equations: EquationSet, truth: pd.DataFrame, n_actions: 
     the numbers of a choice equation, not which terms it has. A choice trace that never reaches the choice
     (beta_choice = 0) has no identifiable terms: its modules are left out for that participant. Empty for
     equations of a model without a recovery mapping."""
-    counterfactual = "alpha_counterfactual" in truth and (truth["alpha_counterfactual"] != 0).any()
-    if not has_recovery_mapping(equations) or counterfactual:  # no module for counterfactual learning
+    exact = generating_equations(equations, truth, n_actions)
+    if exact is None:
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in TERM_COLUMNS.items()})
-    truth = truth.set_index(truth["participant"].astype(str)).loc[list(equations.participant_ids)].reset_index(drop=True)
-    exact = agent_q_equations(AgentQ.from_parameter_table(truth, n_actions))
     rows = []
     for name in WEINHARDT_2024_MODULES:
         found, true = equations.modules[name], exact.modules[name]
@@ -208,7 +219,7 @@ def term_recovery_table(equations: EquationSet, truth: pd.DataFrame, n_actions: 
         true_coefficients = pd.DataFrame(true.coefficients, columns=true.term_names).reindex(columns=found.term_names, fill_value=0.0)
         inclusion = None if equations.inclusion is None else equations.inclusion.inclusion[name]
         for index, participant in enumerate(equations.participant_ids):
-            if name.startswith("x_value_choice") and truth.loc[index, "beta_choice"] == 0:
+            if name.startswith("x_value_choice") and exact.betas["x_value_choice"][index] == 0:
                 continue
             for j, term in enumerate(found.term_names):
                 true_coefficient = float(true_coefficients.iat[index, j])

@@ -14,7 +14,8 @@ def log_to_file(path) -> Iterator[None]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with open(path, "w", buffering=1) as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    # UTF-8 whatever the locale: printed equations use symbols (α, β, ·, −)
+    with open(path, "w", buffering=1, encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         try:
             yield
         except BaseException:

@@ -7,6 +7,7 @@ sessions, before any agent has chosen anything; an agent then only looks up the 
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -141,12 +142,21 @@ class BanditsFlip(BanditTask):
 
 
 class BanditsFixed(BanditTask):
-    """Constant reward probabilities, one per arm (for tests and teaching)."""
+    """Constant reward probabilities, one per arm (for tests and teaching).
 
-    def __init__(self, probabilities, counterfactual: bool = False):
+    n_actions, when given (a config states it for every task, and `describe` records it), must be the
+    number of probabilities.
+    """
+
+    def __init__(self, probabilities, counterfactual: bool = False, n_actions: int | None = None):
         probabilities = [float(p) for p in probabilities]
         for arm, p in enumerate(probabilities):
             _check_probability(f"probabilities[{arm}]", p)
+        if n_actions is not None and n_actions != len(probabilities):
+            raise ValueError(
+                f"n_actions={n_actions} does not match probabilities, which give {len(probabilities)} arms; "
+                "give one probability per arm"
+            )
         self.probabilities = probabilities
         self.n_actions = _check_n_actions(len(probabilities))
         self.counterfactual = bool(counterfactual)
@@ -167,9 +177,26 @@ TASKS = {cls.__name__: cls for cls in (BanditsDrift, BanditsFlip, BanditsFixed)}
 
 
 def task_from_description(description: dict) -> BanditTask:
-    """Rebuild a task from `describe()` output (e.g. a trials file's metadata or a config entry)."""
+    """Rebuild a task from `describe()` output (e.g. a trials file's metadata or a config entry); ValueError
+    naming an unknown task, a setting the task does not take or one it needs, or a bad value."""
     settings = dict(description)
     name = settings.pop("task", None)
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
+    # The task's own signature says which settings it takes, so a setting of another task (sigma for
+    # BanditsFlip) or a missing one is named here rather than surfacing as a TypeError.
+    accepted = inspect.signature(TASKS[name]).parameters
+    unknown = [key for key in settings if key not in accepted]
+    if unknown:
+        raise ValueError(
+            f"{name} does not take {', '.join(unknown)}; remove {'it' if len(unknown) == 1 else 'them'} "
+            f"({name}'s settings: {', '.join(accepted)})"
+        )
+    missing = [
+        key
+        for key, parameter in accepted.items()
+        if parameter.default is inspect.Parameter.empty and key not in settings
+    ]
+    if missing:
+        raise ValueError(f"{name} needs {', '.join(missing)}: add {'it' if len(missing) == 1 else 'them'}")
     return TASKS[name](**settings)

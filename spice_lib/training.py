@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 import torch
 from torch import nn
 
+from spice_lib.checkpoint import read_checkpoint, restore, run_identity, write_checkpoint
 from spice_lib.xs_layout import has_next_choice
 
 
@@ -56,6 +58,19 @@ class TrainingSettings:
     validation_split: float = 0.0  # share of sessions held out for early stopping
     early_stopping_patience: int | None = None  # epochs without validation improvement before stopping
     print_every: int | None = None  # None: about 8 progress lines per run
+    # Epochs between checkpoints, written when `train` is given a checkpoint path; None: none.
+    checkpoint_every: int | None = 100
+
+
+@dataclass
+class _Progress:
+    """Where a run stands after `epoch` epochs, besides its weights, optimiser and random states."""
+
+    epoch: int = 0
+    history: list[tuple[int, float, float, float]] = field(default_factory=list)
+    best_loss: float = math.inf
+    best_state: dict[str, torch.Tensor] | None = None  # the weights of the epoch with the lowest validation loss
+    epochs_since_best: int = 0
 
 
 def train(
@@ -65,6 +80,7 @@ def train(
     settings: TrainingSettings,
     generator: torch.Generator,
     log: Callable[[str], None] = print,
+    checkpoint: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Train `model` in place; returns the history (epoch, train_loss, validation_loss, seconds).
 
@@ -72,7 +88,16 @@ def train(
     generator and a seeded model give the same weights on the CPU (with the same number of threads).
     With a validation split the weights of the epoch with the lowest validation loss are kept; with a
     patience too, training stops once the validation loss has not improved for `patience` epochs.
+
+    With a `checkpoint` path and `checkpoint_every` set, a checkpoint is written there every
+    `checkpoint_every` epochs (see checkpoint.py), and one this same run wrote there before is resumed: a
+    killed run, started again, ends with the weights it would have ended with. A checkpoint of another run
+    is not resumed (the log says why) and is overwritten. The checkpoint stays when training ends: remove
+    it once the model is saved.
     """
+    checkpointing = checkpoint is not None and bool(settings.checkpoint_every)
+    # The identity is taken before the run draws from its random streams or changes the weights.
+    identity = run_identity(model, xs, ys, settings, generator) if checkpointing else None
     n_sessions = xs.shape[0]
     order = torch.randperm(n_sessions, generator=generator)
     n_validation = int(round(settings.validation_split * n_sessions))
@@ -97,12 +122,16 @@ def train(
         foreach=True,
     )
     print_every = settings.print_every or max(1, settings.epochs // 8)
-    history = []
-    best = (math.inf, None)
-    epochs_since_best = 0
-    start = time.perf_counter()
+    progress = _Progress()
+    saved = read_checkpoint(checkpoint, identity, log) if checkpointing else None
+    if saved is not None:
+        progress = _Progress(**restore(saved, model, optimizer, generator))
+        log(f"Resuming from checkpoint {checkpoint} at epoch {progress.epoch} of {settings.epochs}.")
+    checkpointed_epoch = progress.epoch if saved is not None else None
+    # Seconds count from the start of the run, the time before a kill included.
+    start = time.perf_counter() - (progress.history[-1][3] if progress.history else 0.0)
 
-    for epoch in range(1, settings.epochs + 1):
+    for epoch in range(progress.epoch + 1, settings.epochs + 1):
         model.train()
         shuffled = training[torch.randperm(len(training), generator=generator)] if batch_size < len(training) else training
         total, count = 0.0, 0
@@ -129,27 +158,37 @@ def train(
             model.eval()
             with torch.no_grad():
                 validation_loss = next_choice_nll(model(xs[validation], batch_first=True)[0], ys[validation]).item()
-            if validation_loss < best[0] - 1e-6:
-                best, epochs_since_best = (validation_loss, copy.deepcopy(model.state_dict())), 0
+            if validation_loss < progress.best_loss - 1e-6:
+                progress.best_loss, progress.best_state = validation_loss, copy.deepcopy(model.state_dict())
+                progress.epochs_since_best = 0
             else:
-                epochs_since_best += 1
+                progress.epochs_since_best += 1
         seconds = time.perf_counter() - start
-        history.append((epoch, train_loss, validation_loss, seconds))
+        progress.epoch = epoch
+        progress.history.append((epoch, train_loss, validation_loss, seconds))
 
-        stop = settings.early_stopping_patience is not None and n_validation and (
-            epochs_since_best >= settings.early_stopping_patience
+        stop = (
+            settings.early_stopping_patience is not None
+            and n_validation
+            and progress.epochs_since_best >= settings.early_stopping_patience
         )
+        # Not at the epoch that stops early: resumed from there, training would go on past it.
+        if checkpointing and epoch % settings.checkpoint_every == 0 and not stop:
+            write_checkpoint(checkpoint, identity, asdict(progress), model, optimizer, generator)
+            checkpointed_epoch = epoch
         if epoch % print_every == 0 or epoch == settings.epochs or stop:
             validation_text = f"; L(Val): {validation_loss:.7f}" if n_validation else ""
+            # The latest checkpoint is named on the progress lines rather than on lines of its own.
+            checkpoint_text = f"; checkpoint at epoch {checkpointed_epoch}" if checkpointed_epoch else ""
             log(
                 f"Epoch {epoch}/{settings.epochs} --- L(Train): {train_loss:.7f}{validation_text}; "
-                f"Time: {seconds / epoch:.3f}s/epoch"
+                f"Time: {seconds / epoch:.3f}s/epoch{checkpoint_text}"
             )
         if stop:
             log(f"Early stopping: no validation improvement for {settings.early_stopping_patience} epochs.")
             break
 
-    if best[1] is not None:
-        model.load_state_dict(best[1])
+    if progress.best_state is not None:
+        model.load_state_dict(progress.best_state)
     model.eval()
-    return pd.DataFrame(history, columns=["epoch", "train_loss", "validation_loss", "seconds"])
+    return pd.DataFrame(progress.history, columns=["epoch", "train_loss", "validation_loss", "seconds"])

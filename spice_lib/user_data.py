@@ -114,11 +114,7 @@ def _resolve_columns(path: Path, available: list[str], columns: dict | None) -> 
             f"{path}: column(s) {list(absent.values())} given in columns= (for {list(absent)}) are not in "
             f"the file; its columns are {available}"
         )
-    values = list(columns.values())
-    if len(set(values)) < len(values):
-        raise ChoiceDataError(f"{path}: columns= maps one file column to several of ours: {columns}")
-
-    used = set(values)
+    used = set(columns.values())
 
     def find(names: tuple[str, ...]) -> str | None:
         for name in names:
@@ -375,6 +371,33 @@ def _n_actions(
     return inferred, where, note
 
 
+def check_import_options(
+    columns: dict[str, str] | None = None,
+    n_actions: int | None = None,
+    reward_range: tuple[float, float] | None = None,
+    choice_coding: str | Sequence[str] | None = None,
+) -> tuple[str | list[str] | None, tuple[float, float] | None]:
+    """Check the settings of `import_choice_data` that need no file (so a config's data set is checked before
+    any job runs). Returns the choice coding and the reward range as the import uses them; raises ValueError
+    naming the setting and what to do."""
+    if n_actions is not None and not 2 <= n_actions <= _INT16_MAX:
+        raise ValueError(f"n_actions must be an integer from 2 to {_INT16_MAX}; got {n_actions}")
+    coding = _coding(choice_coding, n_actions)
+    if reward_range is not None:
+        reward_range = (float(reward_range[0]), float(reward_range[1]))
+        if not np.isfinite(reward_range).all() or reward_range[1] <= reward_range[0]:
+            raise ValueError(
+                f"reward_range must be finite (low, high) with low < high; got {reward_range}: give the lowest "
+                "and the highest reward of the file's scale, in that order"
+            )
+    mapped = list((columns or {}).values())
+    if len(set(mapped)) < len(mapped):
+        raise ValueError(
+            f"columns maps one file column to several of ours: {columns}; give each of ours a column of its own"
+        )
+    return coding, reward_range
+
+
 def import_choice_data(
     path,
     columns: dict[str, str] | None = None,
@@ -405,13 +428,7 @@ def import_choice_data(
     for bad options.
     """
     path = Path(path)
-    if n_actions is not None and not 2 <= n_actions <= _INT16_MAX:
-        raise ValueError(f"n_actions must be an integer from 2 to {_INT16_MAX}; got {n_actions}")
-    coding = _coding(choice_coding, n_actions)
-    if reward_range is not None:
-        reward_range = (float(reward_range[0]), float(reward_range[1]))
-        if not np.isfinite(reward_range).all() or reward_range[1] <= reward_range[0]:
-            raise ValueError(f"reward_range must be finite (low, high) with low < high; got {reward_range}")
+    coding, reward_range = check_import_options(columns, n_actions, reward_range, choice_coding)
     frame = _read(path)
     mapping = _resolve_columns(path, list(frame.columns), columns)
     data = _Columns(path, frame, mapping, rows=np.arange(1, len(frame) + 1))

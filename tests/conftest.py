@@ -60,3 +60,13 @@ def population_fit():
         refit_parameters="none", participant_ids=dataset.participant_ids,
     )  # fmt: skip
     return estimator.fit(dataset.xs, dataset.ys), dataset
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The tiny study run locally on 2 cores: its working directory (shared by the workflow and SLURM tests)."""
+    from snakemake_runs import TINY, snakemake
+
+    directory = tmp_path_factory.mktemp("tiny")
+    snakemake("--cores", "2", "--configfile", str(TINY), directory=directory)
+    return directory

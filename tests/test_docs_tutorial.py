@@ -25,7 +25,7 @@ def test_tutorial_runs_end_to_end(tmp_path, capsys):
         os.chdir(here)
         plt.close("all")
     out = capsys.readouterr().out
-    assert "SPICE modules:" in out and "beta(x_value_reward) = " in out
+    assert "SPICE modules:" in out and "β_V = " in out
     assert "true agent" in out and "equations" in out
     for name in ("tutorial_session.png", "tutorial_model.pt", "tutorial_equations.parquet", "my_choices.csv"):
         assert (tmp_path / name).stat().st_size > 0

@@ -7,6 +7,7 @@ import torch
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import EquationSet, ModuleEquation, equation_model
 from spice_lib.inclusion import _summarise, _tiled, bootstrap_sessions, term_inclusion
+from spice_lib.notation import printout
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.recovery import agent_q_equations, term_recovery_summary, term_recovery_table
 from spice_lib.xs_layout import split_xs
@@ -106,11 +107,9 @@ def test_inclusion_travels_through_the_table_and_the_printout():
     for name in equations.modules:
         np.testing.assert_array_equal(back.inclusion.inclusion[name], equations.inclusion.inclusion[name])
         np.testing.assert_allclose(back.inclusion.high[name], equations.inclusion.high[name])
-    printed = "\n".join(back.format(0))
-    assert (
-        "terms kept in 3 resamples (share, 90% interval): x_value_reward_not_chosen[k] 100% [0.800, 0.800]" in printed
-    )
-    assert "beta(x_value_reward) = 3.0000\n" in printed
+    printed = "\n".join(printout(back, 0))
+    assert "terms kept in 3 resamples (share, 90% interval): V_nc[k] 100% [0.800, 0.800]" in printed
+    assert "β_V = 3.000\n" in printed
     assert table[table["kind"] == "beta"]["inclusion"].isna().all()  # betas get no interval
     plain = agent_q_equations(AgentQ(alpha_reward=0.5)).to_table()
     assert plain["inclusion"].isna().all()

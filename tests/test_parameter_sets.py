@@ -16,6 +16,8 @@ def test_parameter_ranges_and_participants():
     assert parameter_ranges(POPULATION) == {"alpha_reward": (0.1, 0.5), "beta_choice": (1.0, 1.0)}
     with pytest.raises(ValueError, match="give both forget_rate_low and forget_rate_high"):
         parameter_ranges({"name": "x", "forget_rate_low": 0.1})
+    with pytest.raises(ValueError, match="forget_rate_low 0.4 is above forget_rate_high 0.1; swap them"):
+        parameter_ranges({"name": "x", "forget_rate_low": 0.4, "forget_rate_high": 0.1})
     agent = draw_participants(POPULATION, seed=1, n_actions=2)
     table = agent.parameter_table()
     assert len(table) == 3 and table["alpha_reward"].between(0.1, 0.5).all() and (table["beta_choice"] == 1).all()

@@ -166,20 +166,21 @@ def test_print_spice_model_prints_the_tutorials_format(population_fit):
     estimator.print_spice_model(participant_id="1", file=printed)
     lines = printed.getvalue().splitlines()
     assert lines[0] == "SPICE modules:" and lines[1] == "Participant 1:"
-    assert lines[2].startswith("(x_learning_rate_reward)[k+1] = ")
-    assert lines[-2].startswith("beta(x_value_reward) = ") and lines[-1].startswith("beta(x_value_choice) = ")
+    assert lines[2].startswith("α[k+1] = ")
+    assert lines[-3].startswith("β_V = ") and lines[-2].startswith("β_C = ")
+    assert lines[-1].startswith("Symbols: α = x_learning_rate_reward, V_nc = x_value_reward_not_chosen, ")
     equation = estimator.equations_.modules["x_value_reward_not_chosen"]
     c, s = equation.expanded_coefficients()[1][:2]
     assert c != 0 and s != 0
     low, high = equation.bounds  # no activation bounds this module: a margin around the values it produced
     assert low < 0 < high
     assert lines[3] == (
-        f"(x_value_reward_not_chosen)[k+1] = {'-' if c < 0 else ''}{abs(c):.3f} {'-' if s < 0 else '+'} "
-        f"{abs(s):.3f} x_value_reward_not_chosen[k]  (kept in [{low:.3g}, {high:.3g}])"
+        f"V_nc[k+1] = {'−' if c < 0 else ''}{abs(c):.3f} {'−' if s < 0 else '+'} "
+        f"{abs(s):.3f}·V_nc[k]  (kept in [−{abs(low):.3g}, {high:.3g}])"
     )
     everyone = io.StringIO()
     estimator.print_spice_model(file=everyone)
-    assert everyone.getvalue().count("Participant") == 3
+    assert everyone.getvalue().count("Participant") == 3 and everyone.getvalue().count("Symbols: ") == 1
     with pytest.raises(KeyError, match="no participant 'zz'"):
         estimator.print_spice_model("zz")
 

@@ -40,8 +40,9 @@ def test_same_generator_state_same_schedule_and_description_round_trip():
     a = task.sample(3, 5, np.random.default_rng(9))
     b = task.sample(3, 5, np.random.default_rng(9))
     np.testing.assert_array_equal(a.rewards, b.rewards)
-    rebuilt = task_from_description(task.describe())
-    assert isinstance(rebuilt, BanditsDrift) and rebuilt.describe() == task.describe()
+    for original in (BanditsDrift(0.2), BanditsFlip(n_actions=3), BanditsFixed([0.2, 0.9])):
+        rebuilt = task_from_description(original.describe())
+        assert type(rebuilt) is type(original) and rebuilt.describe() == original.describe()
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,9 @@ def test_same_generator_state_same_schedule_and_description_round_trip():
         (lambda: BanditsFlip(p_high=1.5), "p_high"),
         (lambda: BanditsFixed([0.5, 1.2]), r"probabilities\[1\]"),
         (lambda: task_from_description({"task": "Nope"}), "unknown task"),
+        (lambda: task_from_description({"task": "BanditsFlip", "sigma": 0.2}), "BanditsFlip does not take sigma"),
+        (lambda: task_from_description({"task": "BanditsFixed"}), "BanditsFixed needs probabilities"),
+        (lambda: BanditsFixed([0.5, 0.5], n_actions=3), "n_actions=3 does not match probabilities"),
     ],
 )
 def test_bad_task_settings_name_the_setting(make, message):

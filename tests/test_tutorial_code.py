@@ -72,5 +72,5 @@ def test_tutorial_section_2_runs_with_few_epochs(small_dataset, tutorial_agent, 
     fig, axs = plot_session(agents, dataset.xs[0])
 
     printed = capsys.readouterr().out
-    assert "(x_value_reward_not_chosen)[k+1] = " in printed and "beta(x_value_choice) = " in printed
-    assert len(axs) == 5 and [line.get_label() for line in axs[1].lines] == ["groundtruth", "rnn", "spice"]
+    assert "V_nc[k+1] = " in printed and "β_C = " in printed
+    assert len(axs) == 5 and [line.get_label() for line in axs[1].lines] == ["true agent", "SPICE network", "SPICE equations"]

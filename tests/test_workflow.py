@@ -11,36 +11,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake_runs import LAB_FILE, ROOT, TINY, job_counts, snakemake
 
 from spice_lib.equations import read_equations
 from spice_lib.notation import latex_equations
 from spice_lib.trials_io import read_table, read_trials
 
-ROOT = Path(__file__).parents[1]
-TINY = ROOT / "tests" / "workflow" / "config_tiny.yaml"
-LAB_FILE = ROOT / "tests" / "workflow" / "tiny_choices.csv"  # the tiny study's data set (relative path)
 pytestmark = pytest.mark.workflow
 
 
 # The models every run is compared on (and, for simulated runs, the true agent after them).
 MODELS = ("spice", "rnn", "gru", "rescorla_wagner", "rescorla_wagner_forgetting", "agent_q")
-
-
-def snakemake(*arguments, directory: Path, check: bool = True) -> subprocess.CompletedProcess:
-    if not (directory / LAB_FILE.name).exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        shutil.copy(LAB_FILE, directory / LAB_FILE.name)
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(directory)]
-    result = subprocess.run(command + list(arguments), capture_output=True, text=True, cwd=ROOT)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """The 'Job stats' table of a (dry) run: rule -> number of jobs."""
-    block = output.split("Job stats:")[1].split("total")[0]
-    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", block, re.M)}
 
 
 def test_dry_run_of_the_default_study(tmp_path):
@@ -49,7 +30,7 @@ def test_dry_run_of_the_default_study(tmp_path):
     runs = len(config["parameter_sets"]) * len(config["seeds"])
     counts = job_counts(result.stdout)
     every_run = ("simulate_truth", "simulate_training", "simulate_test", "train", "train_gru", "fit_classic", "distill")
-    for rule in every_run + ("evaluate", "recover", "figure_session", "figure_loss", "figure_comparison"):
+    for rule in every_run + ("evaluate", "recover", "figure_session", "figure_loss", "figure_comparison", "figure_equations_math"):
         assert counts[rule] == runs, rule
     assert "import_data" not in counts and not config["datasets"]
     assert counts["aggregate"] == 5 and counts["figure_nll"] == 1 and counts["all"] == 1
@@ -72,13 +53,6 @@ def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
     bad.write_text(yaml.safe_dump(config))
     result = snakemake("-n", "--cores", "1", "--configfile", str(bad), directory=tmp_path, check=False)
     assert result.returncode != 0 and "1.5 is greater than the maximum of 1" in result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("tiny")
-    snakemake("--cores", "2", "--configfile", str(TINY), directory=directory)
-    return directory
 
 
 def test_tiny_study_produces_every_output_with_its_schema(tiny_run):
@@ -258,7 +232,7 @@ def test_every_figure_rule_writes_a_vector_twin_of_its_png(tiny_run):
     # the rules that draw (a rule that only names others' figures, like figure_sessions, has no output)
     drawing = {name for name, body in re.findall(r"^rule figure_(\w+):\n((?:    .*\n|\n)*)", text, re.MULTILINE) if "output:" in body}
     pngs = list((tiny_run / "results" / "figures").rglob("*.png"))
-    assert len(drawing) == 8 and {png.stem for png in pngs} == drawing  # the tiny study draws every figure
+    assert len(drawing) == 9 and {png.stem for png in pngs} == drawing  # the tiny study draws every figure
     for png in pngs:
         assert png.with_suffix(".pdf").read_bytes().startswith(b"%PDF"), png
 
@@ -274,9 +248,22 @@ def test_one_figure_rule_makes_only_what_it_needs(tiny_run, tmp_path):
 
 
 def test_report_holds_the_figures_and_equations(tiny_run):
+    import base64
+
     snakemake("--configfile", str(TINY), "--report", "report.html", directory=tiny_run)
     html = (tiny_run / "report.html").read_text()
     assert "equations.html" in html and "recovery.png" in html
+    # The report embeds each page it shows as base64: the equations, and the tables as tables.
+    embedded = re.findall(r"data:text/html;charset=utf8;filename=([\w.]+);base64,([A-Za-z0-9+/=]+)", html)
+    pages = {name: base64.b64decode(data).decode() for name, data in embedded}
+    tables = {"scores.html", "recovery_summary.html", "term_recovery.html", "model_recovery.html"}
+    assert {"equations.html"} | tables <= set(pages) and '"Tables"' in html
+    equations = pages["equations.html"]
+    assert "<th>Generating agent</th>" in equations and "<i>α</i>[<i>k</i>+1] = " in equations
+    assert "<th>Held-out NLL per trial</th>" in pages["scores.html"]
+    assert re.search(r"<td>0\.\d{4}</td>", pages["scores.html"])  # NLL rounded to 4 decimals
+    assert "<th>Pearson r</th>" in pages["recovery_summary.html"] and "<th>Found</th>" in pages["term_recovery.html"]
+    assert "<th>True family</th>" in pages["model_recovery.html"]
 
 
 def test_lint_and_format():

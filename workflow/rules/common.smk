@@ -1,14 +1,42 @@
 import math
-from pathlib import Path
+import re
 
 import pandas as pd
 from snakemake.utils import Paramspace, min_version, validate
 
+from spice_lib.config_checks import ConfigError, check_config
+
 min_version("9.20")
 
 
-# Stop before any job when a key or value is wrong; fills in the schema's defaults.
+# Stop before any job when a key or value is wrong (the schema, which fills in the defaults) or when values
+# disagree or name what is not there (check_config); both name the key and say what to do.
 validate(config, "../schemas/config.schema.yaml")
+check_config(config)
+
+
+def unfilled_profile_placeholders():
+    """Resources still holding a profile's placeholder (profiles/slurm: <partition>, <account>)."""
+    settings = workflow.resource_settings
+    mappings = {"default-resources": settings.default_resources or {}} | {
+        f"set-resources {rule}": mapping
+        for rule, mapping in settings.overwrite_resources.items()
+    }
+    return [
+        f"{where}: {name}={resource.raw}"
+        for where, mapping in mappings.items()
+        for name, resource in mapping.items()
+        if re.search(r"<[\w-]+>", str(resource.raw))
+    ]
+
+
+# Left in, a placeholder would reach every submitted job, and the scheduler would refuse them one by one.
+if unfilled_profile_placeholders():
+    raise ConfigError(
+        f"the profile still holds placeholders ({'; '.join(unfilled_profile_placeholders())}); replace "
+        "them in the profile (profiles/slurm/config.yaml): `sinfo -s` lists the partitions, "
+        "`sacctmgr show associations user=$USER format=account` your accounts"
+    )
 
 
 report: "../report/workflow.rst"
@@ -16,24 +44,6 @@ report: "../report/workflow.rst"
 
 PARAMETER_SETS = pd.DataFrame(config["parameter_sets"] or {"name": []})
 DATASETS = {dataset["name"]: dataset for dataset in config["datasets"]}
-_names = list(PARAMETER_SETS["name"]) + [
-    dataset["name"] for dataset in config["datasets"]
-]
-_duplicates = sorted({name for name in _names if _names.count(name) > 1})
-if _duplicates:
-    raise ValueError(
-        f"config: names of parameter_sets and datasets must be unique; repeated: {_duplicates}"
-    )
-if not _names:
-    raise ValueError(
-        "config: nothing to study; give at least one entry under parameter_sets or datasets"
-    )
-for _dataset in config["datasets"]:
-    if not Path(_dataset["path"]).is_file():
-        raise ValueError(
-            f"config: datasets: {_dataset['name']!r}: path {_dataset['path']!r} is not a file "
-            f"(relative paths start at the working directory, {Path.cwd()}); fix the path"
-        )
 
 # Runs are keyed by what they study: results/<kind>/parameter_set~<name>/seed~<seed>/... for simulated
 # participants, results/<kind>/dataset~<name>/seed~<seed>/... for a data set (the seed initialises the
@@ -158,6 +168,7 @@ FIGURES = {
     "sessions": lambda: every_run(f"results/figures/{RUN}/session.png", SIMULATED_RUNS),
     "losses": lambda: every_run(f"results/figures/{RUN}/loss.png", SIMULATED_RUNS),
     "comparisons": lambda: every_run(f"results/figures/{RUN}/comparison.png"),
+    "equations_math": lambda: every_run(f"results/figures/{RUN}/equations_math.png"),
     "nll": lambda: ["results/figures/nll.png"] if SIMULATED_RUNS else [],
     "equations": lambda: ["results/figures/equations.png"],
     "recovery": lambda: ["results/figures/recovery.png"] if SIMULATED_RUNS else [],

@@ -16,10 +16,10 @@ rule fit_classic:
         data=DATA_KEY,
     conda:
         "../envs/spice.yaml"
-    threads: config["resources"]["evaluate"]["threads"]
+    threads: config["resources"]["fit_classic"]["threads"]
     resources:
-        mem_mb=config["resources"]["evaluate"]["mem_mb"],
-        runtime=config["resources"]["evaluate"]["runtime"],
+        mem_mb=config["resources"]["fit_classic"]["mem_mb"],
+        runtime=config["resources"]["fit_classic"]["runtime"],
     script:
         "../scripts/fit_classic.py"
 
@@ -36,10 +36,10 @@ rule train_gru:
         f"results/benchmarks/train_gru/{RUN}.tsv"
     conda:
         "../envs/spice.yaml"
-    threads: config["resources"]["train"]["threads"]
+    threads: config["resources"]["train_gru"]["threads"]
     resources:
-        mem_mb=config["resources"]["train"]["mem_mb"],
-        runtime=config["resources"]["train"]["runtime"],
+        mem_mb=config["resources"]["train_gru"]["mem_mb"],
+        runtime=config["resources"]["train_gru"]["runtime"],
     params:
         gru=sorted_keys(config["comparison"]["gru"]),
     script:

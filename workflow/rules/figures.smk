@@ -74,6 +74,34 @@ rule figure_comparison:
         "../scripts/figure_comparison.py"
 
 
+rule figure_equations_math:
+    """A run's equations as mathematics (the first participants), the generating agent's beside them for
+    simulated runs.
+    """
+    input:
+        unpack(simulated_truth),
+        equations=f"results/equations/{RUN}/equations.parquet",
+    output:
+        report(
+            f"results/figures/{RUN}/equations_math.png",
+            caption="../report/equations_math.rst",
+            category="Equations",
+            subcategory="Per run",
+            labels={"run": "{params} seed {seed}", "figure": "equations"},
+        ),
+        vector=f"results/figures/{RUN}/equations_math.pdf",
+    log:
+        f"results/logs/figure_equations_math/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/figure_equations_math/{RUN}.tsv"
+    conda:
+        "../envs/spice.yaml"
+    params:
+        n_actions=config["task"]["n_actions"],
+    script:
+        "../scripts/figure_equations_math.py"
+
+
 rule figure_comparisons:
     """All model-comparison figures (one per parameter set or data set and seed)."""
     input:
@@ -90,6 +118,12 @@ rule figure_losses:
     """All loss figures (one per parameter set and seed)."""
     input:
         every_run(f"results/figures/{RUN}/loss.png", SIMULATED_RUNS),
+
+
+rule figure_equations_maths:
+    """All equations-as-mathematics figures (one per parameter set or data set and seed)."""
+    input:
+        every_run(f"results/figures/{RUN}/equations_math.png"),
 
 
 rule figure_nll:

@@ -1,3 +1,6 @@
+from spice_lib.report_tables import READABLE_TABLES
+
+
 rule aggregate:
     """One table of a kind for the whole grid, with parameter_set and seed columns."""
     input:
@@ -21,9 +24,13 @@ rule aggregate:
 
 
 rule equations_page:
-    """Every run's printed model on one HTML page (for the report)."""
+    """Every run's equations on one HTML page (for the report), the generating agent's beside them for
+    simulated runs.
+    """
     input:
-        every_run(f"results/equations/{RUN}/model.txt"),
+        equations=every_run(f"results/equations/{RUN}/equations.parquet"),
+        printed=every_run(f"results/equations/{RUN}/model.txt"),
+        truths=every_run(f"results/data/{RUN}/truth.parquet", SIMULATED_RUNS),
     output:
         report(
             "results/tables/equations.html",
@@ -38,5 +45,37 @@ rule equations_page:
         "../envs/spice.yaml"
     params:
         runs=run_labels(),
+        n_actions=config["task"]["n_actions"],
     script:
         "../scripts/equations_page.py"
+
+
+# The grid tables the report shows as readable pages: the scores, and, for simulated participants,
+# parameter and term recovery, and model recovery where terms were resampled (rule all makes them).
+REPORTED_TABLES = ["scores"]
+if SIMULATED_RUNS:
+    REPORTED_TABLES += ["recovery_summary", "term_recovery"]
+if SIMULATED_RUNS and config["distillation"]["resamples"]:
+    REPORTED_TABLES.append("model_recovery")
+
+
+rule report_table:
+    """A grid table as a readable HTML page for the report: headers in words, rounded numbers."""
+    input:
+        "results/tables/{table}.parquet",
+    output:
+        report(
+            "results/tables/{table}.html",
+            caption="../report/tables.rst",
+            category="Tables",
+        ),
+    log:
+        "results/logs/report_table/{table}.log",
+    benchmark:
+        "results/benchmarks/report_table/{table}.tsv"
+    wildcard_constraints:
+        table="|".join(READABLE_TABLES),
+    conda:
+        "../envs/spice.yaml"
+    script:
+        "../scripts/report_table.py"

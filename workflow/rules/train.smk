@@ -1,5 +1,16 @@
+# How often a training job writes a checkpoint, and whether it keeps it, change no model: they are not
+# params, so changing them reruns nothing (the script reads them from the config).
+CHECKPOINT_SETTINGS = ("checkpoint_every", "keep_checkpoint")
+
+
 rule train:
-    """Train the SPICE RNN on one run's training sessions."""
+    """Train the SPICE RNN on one run's training sessions.
+
+    Every training.checkpoint_every epochs the job writes results/models/<run>/checkpoint.pt beside its
+    outputs; run again after being killed, it resumes from there. The checkpoint is not an output, so that
+    Snakemake does not delete it when the job fails; the job removes it once model.pt is written, unless
+    training.keep_checkpoint.
+    """
     input:
         trials=run_data("trials.parquet"),
     output:
@@ -18,6 +29,10 @@ rule train:
         gpu=config["resources"]["train"]["gpus"],
     params:
         model=config["model"],
-        training=sorted_keys(config["training"]),
+        training={
+            key: value
+            for key, value in sorted_keys(config["training"]).items()
+            if key not in CHECKPOINT_SETTINGS
+        },
     script:
         "../scripts/train.py"

@@ -39,6 +39,6 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         print(estimator.population_prior_.to_string(index=False), file=printed)
     print(printed.getvalue())
     with atomic_path(snakemake.output.printed) as temporary:  # noqa: F821
-        temporary.write_text(printed.getvalue())
+        temporary.write_text(printed.getvalue(), encoding="utf-8")
     with atomic_path(snakemake.output.latex) as temporary:  # noqa: F821
-        temporary.write_text(latex_equations(estimator.equations_))
+        temporary.write_text(latex_equations(estimator.equations_), encoding="utf-8")

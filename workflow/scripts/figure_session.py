@@ -21,6 +21,6 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         "rnn": estimator.rnn_agent,
         "spice": estimator.spice_agent,
     }
-    fig, _ = plot_session(agents, test.xs[0])
-    fig.suptitle(f"Held-out session of participant {test.participant_ids[0]} ({snakemake.wildcards.params}, seed {snakemake.wildcards.seed})")  # noqa: F821
+    title = f"Held-out session of participant {test.participant_ids[0]} ({snakemake.wildcards.params}, seed {snakemake.wildcards.seed})"  # noqa: F821
+    fig, _ = plot_session(agents, test.xs[0], title=title)
     save_figure(fig, *snakemake.output)  # noqa: F821 (the PNG, then its vector twin)
