@@ -31,9 +31,10 @@ def unfilled_profile_placeholders():
 
 
 # Left in, a placeholder would reach every submitted job, and the scheduler would refuse them one by one.
-if unfilled_profile_placeholders():
+_placeholders = unfilled_profile_placeholders()
+if _placeholders:
     raise ConfigError(
-        f"the profile still holds placeholders ({'; '.join(unfilled_profile_placeholders())}); replace "
+        f"the profile still holds placeholders ({'; '.join(_placeholders)}); replace "
         "them in the profile (profiles/slurm/config.yaml): `sinfo -s` lists the partitions, "
         "`sacctmgr show associations user=$USER format=account` your accounts"
     )
