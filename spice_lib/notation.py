@@ -167,6 +167,19 @@ def written_terms(equation: ModuleEquation, notation: Notation) -> list[str]:
     return written
 
 
+def table_term(term: str, notation: Notation) -> str:
+    """A term as the equations table names it ('x_value_reward_not_chosen[k] c_reward[k]^2'), in symbols
+    without the trial index, which is k for every term; '' for the constant '1'."""
+    if term == "1":
+        return ""
+    factors = []
+    for factor in term.split(" "):
+        name, _, power = factor.partition("^")
+        written = notation.form(symbol(name.removesuffix("[k]")))
+        factors.append(notation.power(written, int(power)) if power else written)
+    return notation.product.join(factors)
+
+
 def equation_line(
     name: str, equation: ModuleEquation, participant: int = 0, precision: int = 3, notation: Notation = TEXT
 ) -> str:

@@ -46,6 +46,7 @@ from spice_lib.files import atomic_path
 from spice_lib.model_recovery import confusion_matrix
 from spice_lib.notation import (
     BETA_SYMBOLS,
+    MATHTEXT,
     OWN_SYMBOLS,
     SYMBOLS,
     TEXT,
@@ -55,6 +56,7 @@ from spice_lib.notation import (
     mathtext_beta,
     mathtext_equation,
     symbol,
+    table_term,
 )
 from spice_lib.recovery import recovery_summary
 from spice_lib.report import run_names
@@ -274,14 +276,7 @@ def plot_comparison(by_participant: pd.DataFrame, pooled: pd.DataFrame):
 def term_label(term: str) -> str:
     """An equations table's term as mathtext: '1' -> 'constant', 'x_value_reward_not_chosen[k] c_reward[k]'
     -> the product of the symbols (all terms are of trial k)."""
-    if term == "1":
-        return "constant"
-    factors = []
-    for factor in term.split(" "):
-        name, _, power = factor.partition("^")
-        latex = symbol(name.removesuffix("[k]")).latex
-        factors.append(f"{{{latex}}}^{{{power}}}" if power else latex)
-    return "$" + r"\,".join(factors) + "$"
+    return f"${table_term(term, MATHTEXT)}$" if term != "1" else "constant"
 
 
 def _module_title(module: str, panel_width: float) -> str:
