@@ -223,7 +223,8 @@ class SpiceEstimator:
             generator = torch.Generator().manual_seed(self.seed_)
             self._log(f"Training the RNN on {self.device_} (seed {self.seed_})...")
             self.history_ = train(
-                self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log, checkpoint
+                self.rnn_, xs.to(self.device_), ys.to(self.device_), settings, generator, log or self._log, checkpoint,
+                progress_bar=self.verbose,
             )
         self.checkpoint_ = checkpoint
         self.equations_ = None

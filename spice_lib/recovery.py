@@ -9,7 +9,9 @@ docstring has its equations):
 - not-chosen reward value: AgentQ's forgetting V <- V + f (0.5 - V) = 0.5 f + (1 - f) V, so
   forget_rate = 1 - (self coefficient);
 - choice value: AgentQ's V_c moves to 1 (chosen) or 0 (unchosen) at rate alpha_choice, so each choice
-  equation's self coefficient is 1 - alpha_choice. The network's choice values are AgentQ's on a scale k of
+  equation's self coefficient is 1 - alpha_choice (alpha_choice: 1 - their mean).
+A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
+(`_slope`), which is the coefficient wherever the bounds do not act there. The network's choice values are AgentQ's on a scale k of
   its own (V_eq = k V_c + b): only beta x value reaches the choice. After one trial from the start the chosen
   and unchosen values differ by k alpha_choice, so beta_choice = beta(x_value_choice) x k =
   beta(x_value_choice) x (chosen - unchosen value after one trial) / alpha_choice;
@@ -59,8 +61,8 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
     rows = []
     for index, participant in enumerate(equations.participant_ids):
         at_value = {"c_value_reward": 0.5}
-        self_chosen = choice_chosen.coefficient("x_value_choice_chosen[k]", index)
-        self_not_chosen = choice_not_chosen.coefficient("x_value_choice_not_chosen[k]", index)
+        self_chosen = _slope(choice_chosen, index)
+        self_not_chosen = _slope(choice_not_chosen, index)
         difference = choice_chosen.value_at(index) - choice_not_chosen.value_at(index)
         alpha_choice = 1.0 - 0.5 * (self_chosen + self_not_chosen)
         rows.append(
@@ -68,7 +70,7 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
                 "participant": participant,
                 "alpha_reward": learning_rate.value_at(index, c_reward=1.0, **at_value),
                 "alpha_penalty": learning_rate.value_at(index, c_reward=0.0, **at_value),
-                "forget_rate": 1.0 - not_chosen.coefficient("x_value_reward_not_chosen[k]", index),
+                "forget_rate": 1.0 - _slope(not_chosen, index),
                 "beta_reward": float(equations.betas["x_value_reward"][index]),
                 "alpha_choice": alpha_choice,
                 "beta_choice": float(equations.betas["x_value_choice"][index]) * difference / alpha_choice
@@ -179,6 +181,17 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
         modules[name] = form.with_coefficients(coefficients[name] - form.carried)  # as fitted: the change, if incremental
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))
+
+
+def _slope(equation: ModuleEquation, participant: int) -> float:
+    """How far the equation's next value moves per unit of its own value over the middle of AgentQ's range,
+    [0.25, 0.75], its bounds applied: the self coefficient of a linear equation whose bounds do not act there,
+    and 0 for a step that the bound turns into a reset (x[k+1] = x[k] - 1.3, kept in [0, 1], is 0 from any
+    value, as a trace with alpha_choice = 1 is; read as a coefficient, its carried 1 would say no decay at
+    all). Not the ends of the range: a fitted trace can reach its bound just below 1 (0.306 + 0.732 x), and
+    the memory is what acts everywhere else."""
+    own = equation.variables[0]
+    return 2.0 * (equation.value_at(participant, **{own: 0.75}) - equation.value_at(participant, **{own: 0.25}))
 
 
 def generating_equations(equations: EquationSet, truth: pd.DataFrame, n_actions: int) -> EquationSet | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from spice_lib.checkpoint import read_checkpoint, restore, run_identity, write_checkpoint
 from spice_lib.xs_layout import has_next_choice
@@ -42,6 +44,17 @@ def session_nll(logits: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     ignored. What per-participant fits sum by participant."""
     chosen = torch.log_softmax(logits, -1).gather(-1, ys.argmax(-1, keepdim=True))[..., 0]
     return -(chosen * has_next_choice(ys)).sum(1)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as a person reads it: 11.6s, 3m05s, 1h02m."""
+    if seconds < 59.95:  # what would round to 60.0s reads as 1m00s
+        return f"{max(seconds, 0.0):.1f}s"
+    minutes, seconds = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 @dataclass
@@ -81,6 +94,7 @@ def train(
     generator: torch.Generator,
     log: Callable[[str], None] = print,
     checkpoint: str | os.PathLike | None = None,
+    progress_bar: bool = False,
 ) -> pd.DataFrame:
     """Train `model` in place; returns the history (epoch, train_loss, validation_loss, seconds).
 
@@ -94,6 +108,9 @@ def train(
     killed run, started again, ends with the weights it would have ended with. A checkpoint of another run
     is not resumed (the log says why) and is overwritten. The checkpoint stays when training ends: remove
     it once the model is saved.
+
+    With `progress_bar` and stderr a terminal, a bar over the epochs shows the losses, the rate and the time
+    left; where stderr is not one (a job's log) no bar is drawn, and the progress lines say the time left.
     """
     checkpointing = checkpoint is not None and bool(settings.checkpoint_every)
     # The identity is taken before the run draws from its random streams or changes the weights.
@@ -131,62 +148,86 @@ def train(
     # Seconds count from the start of the run, the time before a kill included.
     start = time.perf_counter() - (progress.history[-1][3] if progress.history else 0.0)
 
-    for epoch in range(progress.epoch + 1, settings.epochs + 1):
-        model.train()
-        shuffled = training[torch.randperm(len(training), generator=generator)] if batch_size < len(training) else training
-        total, count = 0.0, 0
-        for batch in shuffled.split(batch_size):
-            batch_ys = ys[batch]
-            optimizer.zero_grad(set_to_none=True)
-            logits, _ = model(xs[batch], batch_first=True)
-            loss = next_choice_nll(logits, batch_ys)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"training loss became {loss.item()} at epoch {epoch}; try a lower learning_rate "
-                    f"(now {settings.learning_rate}) or gradient clipping (max_grad_norm)"
-                )
-            loss.backward()
-            if settings.max_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm, foreach=True)
-            optimizer.step()
-            n_trials = int(has_next_choice(batch_ys).sum())
-            total, count = total + loss.item() * n_trials, count + n_trials
-        train_loss = total / max(count, 1)
+    def log_beside_bar(message: str) -> None:
+        # A line printed while a bar is drawn would run into it: tqdm clears the bar and draws it again below.
+        with tqdm.external_write_mode():
+            log(message)
 
-        validation_loss = math.nan
-        if n_validation:
-            model.eval()
-            with torch.no_grad():
-                validation_loss = next_choice_nll(model(xs[validation], batch_first=True)[0], ys[validation]).item()
-            if validation_loss < progress.best_loss - 1e-6:
-                progress.best_loss, progress.best_state = validation_loss, copy.deepcopy(model.state_dict())
-                progress.epochs_since_best = 0
-            else:
-                progress.epochs_since_best += 1
-        seconds = time.perf_counter() - start
-        progress.epoch = epoch
-        progress.history.append((epoch, train_loss, validation_loss, seconds))
-
-        stop = (
-            settings.early_stopping_patience is not None
-            and n_validation
-            and progress.epochs_since_best >= settings.early_stopping_patience
-        )
-        # Not at the epoch that stops early: resumed from there, training would go on past it.
-        if checkpointing and epoch % settings.checkpoint_every == 0 and not stop:
-            write_checkpoint(checkpoint, identity, asdict(progress), model, optimizer, generator)
-            checkpointed_epoch = epoch
-        if epoch % print_every == 0 or epoch == settings.epochs or stop:
-            validation_text = f"; L(Val): {validation_loss:.7f}" if n_validation else ""
-            # The latest checkpoint is named on the progress lines rather than on lines of its own.
-            checkpoint_text = f"; checkpoint at epoch {checkpointed_epoch}" if checkpointed_epoch else ""
-            log(
-                f"Epoch {epoch}/{settings.epochs} --- L(Train): {train_loss:.7f}{validation_text}; "
-                f"Time: {seconds / epoch:.3f}s/epoch{checkpoint_text}"
+    show_bar = progress_bar and sys.stderr.isatty()
+    with tqdm(
+        total=settings.epochs,
+        initial=progress.epoch,
+        unit="epoch",
+        desc="Training",
+        file=sys.stderr,
+        disable=not show_bar,
+    ) as bar:
+        for epoch in range(progress.epoch + 1, settings.epochs + 1):
+            model.train()
+            shuffled = (
+                training[torch.randperm(len(training), generator=generator)] if batch_size < len(training) else training
             )
-        if stop:
-            log(f"Early stopping: no validation improvement for {settings.early_stopping_patience} epochs.")
-            break
+            total, count = 0.0, 0
+            for batch in shuffled.split(batch_size):
+                batch_ys = ys[batch]
+                optimizer.zero_grad(set_to_none=True)
+                logits, _ = model(xs[batch], batch_first=True)
+                loss = next_choice_nll(logits, batch_ys)
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"training loss became {loss.item()} at epoch {epoch}; try a lower learning_rate "
+                        f"(now {settings.learning_rate}) or gradient clipping (max_grad_norm)"
+                    )
+                loss.backward()
+                if settings.max_grad_norm:
+                    nn.utils.clip_grad_norm_(model.parameters(), settings.max_grad_norm, foreach=True)
+                optimizer.step()
+                n_trials = int(has_next_choice(batch_ys).sum())
+                total, count = total + loss.item() * n_trials, count + n_trials
+            train_loss = total / max(count, 1)
+
+            validation_loss = math.nan
+            if n_validation:
+                model.eval()
+                with torch.no_grad():
+                    validation_loss = next_choice_nll(model(xs[validation], batch_first=True)[0], ys[validation]).item()
+                if validation_loss < progress.best_loss - 1e-6:
+                    progress.best_loss, progress.best_state = validation_loss, copy.deepcopy(model.state_dict())
+                    progress.epochs_since_best = 0
+                else:
+                    progress.epochs_since_best += 1
+            seconds = time.perf_counter() - start
+            progress.epoch = epoch
+            progress.history.append((epoch, train_loss, validation_loss, seconds))
+            bar.set_postfix_str(
+                f"L(Train): {train_loss:.5f}" + (f", L(Val): {validation_loss:.5f}" if n_validation else ""),
+                refresh=False,
+            )
+            bar.update()
+
+            stop = (
+                settings.early_stopping_patience is not None
+                and n_validation
+                and progress.epochs_since_best >= settings.early_stopping_patience
+            )
+            # Not at the epoch that stops early: resumed from there, training would go on past it.
+            if checkpointing and epoch % settings.checkpoint_every == 0 and not stop:
+                write_checkpoint(checkpoint, identity, asdict(progress), model, optimizer, generator)
+                checkpointed_epoch = epoch
+            if epoch % print_every == 0 or epoch == settings.epochs or stop:
+                validation_text = f"; L(Val): {validation_loss:.7f}" if n_validation else ""
+                # The latest checkpoint is named on the progress lines rather than on lines of its own.
+                checkpoint_text = f"; checkpoint at epoch {checkpointed_epoch}" if checkpointed_epoch else ""
+                time_left = format_duration((settings.epochs - epoch) * seconds / epoch)
+                log_beside_bar(
+                    f"Epoch {epoch}/{settings.epochs} --- L(Train): {train_loss:.7f}{validation_text}; "
+                    f"Time: {seconds / epoch:.3f}s/epoch, {time_left} left{checkpoint_text}"
+                )
+            if stop:
+                log_beside_bar(
+                    f"Early stopping: no validation improvement for {settings.early_stopping_patience} epochs."
+                )
+                break
 
     if progress.best_state is not None:
         model.load_state_dict(progress.best_state)

@@ -125,3 +125,14 @@ def test_the_oracle_fits_all_six_parameters_per_participant():
     assert set(table["method"]) == {"mle"} and len(table) == 2 * 6
     assert set(table["parameter"]) == {"alpha_reward", "alpha_penalty", "forget_rate", "beta_reward", "alpha_choice", "beta_choice"}
     assert table["recovered"].notna().all()
+
+
+def test_a_trace_step_that_its_bound_turns_into_a_reset_reads_as_alpha_choice_1():
+    # x[k+1] = x[k] - 1.3 kept in [0, 1] is 0 from any value: the unchosen trace of alpha_choice = 1,
+    # written as a clipped change (the same function, one term). Read as a coefficient it gave 0.5.
+    equations = agent_q_equations(AgentQ(alpha_choice=1.0, beta_choice=2.0))
+    not_chosen = equations.modules["x_value_choice_not_chosen"]
+    assert not_chosen.bounds == (0.0, 1.0) and not_chosen.incremental
+    not_chosen.coefficients[0] = [-1.3, 0.0]
+    recovered = recover_agent_q_parameters(equations).iloc[0]
+    assert recovered["alpha_choice"] == pytest.approx(1.0) and recovered["beta_choice"] == pytest.approx(2.0)

@@ -1,5 +1,5 @@
-"""The SLURM profile against a real scheduler: a single-node cluster on this machine runs the tiny study
-through snakemake-executor-plugin-slurm, and its equations equal a local run's.
+"""The SLURM profile against a real scheduler: a single-node cluster on this machine runs a run of the tiny
+study through snakemake-executor-plugin-slurm, and its equations equal a local run's.
 
 tests/slurm/single_node.sh starts the cluster (installing Debian's slurm-wlm and munge as root when they
 are missing); where it cannot (not root, no apt-get), the test is skipped with the reason.
@@ -44,25 +44,31 @@ def filled_in_profile(directory):
 
 
 # Without an accounting database the plugin reads job states from squeue; the short intervals keep a
-# test of ~25 short jobs from waiting on the defaults, which suit hour-long jobs.
+# test of a few short jobs from waiting on the defaults, which suit hour-long jobs.
 QUICK_STATUS = (
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
     "--seconds-between-status-checks", "2", "--latency-wait", "5",
 )  # fmt: skip
 
+# One run of the tiny study, the population of 5 sharing strength with resamples, up to its equations figure:
+# simulation, training and distillation go to SLURM, the figure is a local rule.
+RUN = "parameter_set~pop/seed~3"
 
-def test_the_tiny_study_runs_through_slurm_to_the_local_equations(slurm_environment, tiny_run, tmp_path):
+
+def test_a_run_of_the_tiny_study_goes_through_slurm_to_the_local_equations(slurm_environment, tiny_run, tmp_path):
     profile = filled_in_profile(tmp_path / "profile")
     directory = tmp_path / "run"
     result = snakemake(
-        "--profile", str(profile), "--configfile", str(TINY), *QUICK_STATUS, directory=directory, env=slurm_environment
+        f"results/figures/{RUN}/equations_math.png", "--profile", str(profile), "--configfile", str(TINY),
+        *QUICK_STATUS, directory=directory, env=slurm_environment,
     )  # fmt: skip
     submitted = [line for line in result.stderr.splitlines() if "has been submitted with SLURM jobid" in line]
     assert any("rule_train/" in line for line in submitted) and any("rule_distill/" in line for line in submitted)
-    assert not any("rule_aggregate/" in line or "rule_figure_" in line for line in submitted)  # local rules
+    assert not any("rule_figure_" in line for line in submitted)  # a local rule
+    assert (directory / "results" / "figures" / RUN / "equations_math.png").stat().st_size > 0
 
-    through_slurm, _ = read_table(directory / "results" / "tables" / "equations.parquet")
-    local, _ = read_table(tiny_run / "results" / "tables" / "equations.parquet")
+    through_slurm, _ = read_table(directory / "results" / "equations" / RUN / "equations.parquet")
+    local, _ = read_table(tiny_run / "results" / "equations" / RUN / "equations.parquet")
     pd.testing.assert_frame_equal(through_slurm, local, check_exact=True)
 
 
