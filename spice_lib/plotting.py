@@ -496,7 +496,11 @@ def plot_recovery(recovery: pd.DataFrame):
                 part = known[known["method"] == method]
                 correlation = pooled_r.get((parameter, method), float("nan"))
                 name = parameter.replace("_", " ")
-                ax.set_title(name if np.isnan(correlation) else f"{name} (r = {correlation:.2f})")
+                title = name if np.isnan(correlation) else f"{name} (r = {correlation:.2f})"
+                # Participants the method gives no value for (no choice trace to read a rate off) are not
+                # drawn: the title says how many, so that a thin panel is not read as all of them.
+                missing = int(of_parameter[of_parameter["method"] == method]["recovered"].isna().sum())
+                ax.set_title(title + (f"\n{missing} not identified" if missing else ""))
                 if column == 0:
                     ax.set_ylabel(f"{METHOD_LABELS[method]}\nrecovered")
                 if fixed:

@@ -9,13 +9,14 @@ docstring has its equations):
 - not-chosen reward value: AgentQ's forgetting V <- V + f (0.5 - V) = 0.5 f + (1 - f) V, so
   forget_rate = 1 - (self coefficient);
 - choice value: AgentQ's V_c moves to 1 (chosen) or 0 (unchosen) at rate alpha_choice, so each choice
-  equation's self coefficient is 1 - alpha_choice (alpha_choice: 1 - their mean).
-A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
-(`_slope`), which is the coefficient wherever the bounds do not act there. The network's choice values are AgentQ's on a scale k of
-  its own (V_eq = k V_c + b): only beta x value reaches the choice. After one trial from the start the chosen
-  and unchosen values differ by k alpha_choice, so beta_choice = beta(x_value_choice) x k =
-  beta(x_value_choice) x (chosen - unchosen value after one trial) / alpha_choice;
+  equation's self coefficient is 1 - alpha_choice (alpha_choice: 1 - their mean). The network's choice
+  values are AgentQ's on a scale k of its own (V_eq = k V_c + b): only beta x value reaches the choice.
+  After one trial from the start the chosen and unchosen values differ by k alpha_choice, so beta_choice =
+  beta(x_value_choice) x k = beta(x_value_choice) x (chosen - unchosen value after one trial) / alpha_choice;
+  when they do not differ, the equations have no choice trace (beta_choice 0, alpha_choice not identified);
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
+A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
+(`_slope`), which is the coefficient wherever the bounds do not act there.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from spice_lib.models import WEINHARDT_2024_CONFIG, WEINHARDT_2024_MODULES, Wein
 ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
 # Below this, a choice trace barely moves and its strength (beta_choice) is not identified: NaN.
 MIN_ALPHA_CHOICE = 1e-3
+# Below this, the chosen and the unchosen trace do not differ after a trial: the equations have no choice trace.
+NO_TRACE = 1e-9
 
 # The parameters the equations of Weinhardt2024RNN map back to: all six of AgentQ's, as the oracle fits.
 WEINHARDT_2024_RECOVERABLE = ORACLE.free
@@ -64,7 +67,16 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         self_chosen = _slope(choice_chosen, index)
         self_not_chosen = _slope(choice_not_chosen, index)
         difference = choice_chosen.value_at(index) - choice_not_chosen.value_at(index)
-        alpha_choice = 1.0 - 0.5 * (self_chosen + self_not_chosen)
+        # Equations whose traces a trial leaves where they started have no choice trace: no perseveration
+        # (beta_choice 0) and no rate to read (reading one would average a reset with "stays": 0.5).
+        no_trace = abs(difference) < NO_TRACE
+        alpha_choice = math.nan if no_trace else 1.0 - 0.5 * (self_chosen + self_not_chosen)
+        if no_trace:
+            beta_choice = 0.0
+        elif alpha_choice > MIN_ALPHA_CHOICE:
+            beta_choice = float(equations.betas["x_value_choice"][index]) * difference / alpha_choice
+        else:
+            beta_choice = math.nan
         rows.append(
             {
                 "participant": participant,
@@ -73,9 +85,7 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
                 "forget_rate": 1.0 - _slope(not_chosen, index),
                 "beta_reward": float(equations.betas["x_value_reward"][index]),
                 "alpha_choice": alpha_choice,
-                "beta_choice": float(equations.betas["x_value_choice"][index]) * difference / alpha_choice
-                if alpha_choice > MIN_ALPHA_CHOICE
-                else math.nan,
+                "beta_choice": beta_choice,
             }
         )
     return pd.DataFrame(rows)

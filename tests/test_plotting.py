@@ -119,6 +119,16 @@ def test_a_fixed_parameter_recovered_at_other_values_says_where():
     assert text.startswith("fixed at 1 in every set\nrecovered ")
 
 
+def test_participants_without_a_value_are_counted_in_the_title():
+    table = recovery_rows()
+    dropped = (table["parameter_set"] == "pop") & (table["parameter"] == "alpha_reward") & table["participant"].isin(["0", "1", "2"])
+    table.loc[dropped, "recovered"] = np.nan
+    fig, axs = plot_recovery(table)
+    panel = panel_titled(axs, "alpha reward (r = ")
+    assert panel.get_title().endswith("\n3 not identified")
+    assert sum(len(points.get_offsets()) for points in panel.collections) == 22  # 21 of the 24 and the single one
+
+
 def equation_rows():
     terms = {"1": 0.2, "x_value_reward_not_chosen[k]": -0.3, "c_reward[k]": 0.4, "x_value_reward_not_chosen[k] c_reward[k]": 0.1}
     rows = [{"parameter_set": "pop", "seed": 1, "participant": "a", "kind": "term", "module": "x_value_reward_not_chosen",

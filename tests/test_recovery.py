@@ -90,9 +90,14 @@ def test_recovered_beta_choice_does_not_depend_on_the_scale_of_the_choice_values
     assert recovered["alpha_choice"] == pytest.approx(0.4) and recovered["beta_choice"] == pytest.approx(1.5)
 
 
-def test_no_choice_trace_to_read_gives_nan_not_a_number_from_nothing():
-    equations = agent_q_equations(AgentQ(alpha_choice=0.0, beta_choice=1.0))
-    assert np.isnan(recover_agent_q_parameters(equations).iloc[0]["beta_choice"])
+def test_a_trace_that_never_moves_has_no_rate_to_read_and_no_perseveration():
+    # alpha_choice 0: both traces stay at their start; a network's "no trace" (C_c = 0, C_nc stays) alike.
+    # Averaging the chosen arm's reset with the unchosen arm's "stays" would read alpha_choice 0.5.
+    equations = agent_q_equations(AgentQ(alpha_choice=[0.0, 1.0], beta_choice=1.0))
+    equations.modules["x_value_choice_chosen"].coefficients[1] = 0.0
+    equations.modules["x_value_choice_not_chosen"].coefficients[1] = 0.0  # as a change: the trace stays
+    recovered = recover_agent_q_parameters(equations)
+    assert recovered["alpha_choice"].isna().all() and (recovered["beta_choice"] == 0.0).all()
 
 
 def test_counterfactual_learning_has_no_weinhardt2024_equations():
