@@ -28,8 +28,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/snakemake --profile profiles/local --cores $(CORES) $(SNAKEMAKE_ARGS)
 
+# The tests run on CORES workers, a file's tests on one (its fixtures are built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(CORES) --dist loadfile
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all $(BENCHMARK_ARGS)

@@ -11,6 +11,9 @@ compare with the generating agent:
   params     every AgentQ parameter read off the equations within tolerance: rates +-0.05, alpha_choice
              +-0.1, beta_reward +-15%, beta_choice +-20% (+-0.2 near 0)
   NLL        the equations' held-out NLL (200 fresh sessions) within 0.002 of the true agent's
+  BIC        for context, BIC on the training data of the agent's own equations (its terms, numbers refitted)
+             minus the found equations': above 0, the criterion prefers what was found, so a wrong structure
+             is the data's verdict under BIC; below 0, the search missed a structure it would have preferred
   MLE        for context, the same parameter checks on the maximum-likelihood fit of AgentQ (all six
              parameters free) to the same training data: where it fails, the data alone do not allow it
 
@@ -29,9 +32,12 @@ import torch
 
 from benchmarks.common import estimator_overrides
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
+from spice_lib.equations import equation_model
 from spice_lib.evaluation import choice_nll
 from spice_lib.mle import fit_agent_q
 from spice_lib.recovery import WEINHARDT_2024_RECOVERABLE, agent_q_equations, recover_agent_q_parameters
+from spice_lib.refit import participant_nll, refit_equation_model
+from spice_lib.term_selection import bic
 
 PANEL = {
     # Weinhardt et al.'s tutorial participant: forgetting, a memoryless choice trace.
@@ -74,6 +80,12 @@ def term_differences(equations, truth, beta_choice: float) -> tuple[list[str], l
     return missing, spurious
 
 
+def training_bic(model, equations, xs, ys) -> float:
+    """BIC of participant 0's equations on the training data (as term selection counts it)."""
+    nll, n_trials = participant_nll(model, xs, ys)
+    return float(bic(nll[:1] * n_trials[:1], equations.n_parameters(0), n_trials[:1])[0])
+
+
 def run_agent(name: str, seed: int, overrides: dict) -> dict:
     torch.set_num_threads(1)
     agent = AgentQ(n_actions=2, **PANEL[name])
@@ -91,6 +103,10 @@ def run_agent(name: str, seed: int, overrides: dict) -> dict:
     nll = {"truth": choice_nll(agent.predict(test.xs), test.ys), "rnn": choice_nll(rnn, test.ys), "spice": choice_nll(spice, test.ys)}
     true = agent.parameter_table().iloc[0]
     recovered = recover_agent_q_parameters(estimator.equations_).iloc[0]
+    own = equation_model(estimator.rnn_, agent_q_equations(agent))
+    refit_equation_model(own, train.xs, train.ys, "coefficients", log=lambda _: None)
+    own_bic = training_bic(own, agent_q_equations(agent), train.xs, train.ys)
+    bic_difference = own_bic - training_bic(estimator.spice_model_, estimator.equations_, train.xs, train.ys)
     mle = fit_agent_q(train.xs, train.ys, free=WEINHARDT_2024_RECOVERABLE).iloc[0]
     # With no perseveration the choice trace's rate is not identified: it is not checked.
     checked = [p for p in WEINHARDT_2024_RECOVERABLE if not (p == "alpha_choice" and true["beta_choice"] == 0)]
@@ -98,7 +114,7 @@ def run_agent(name: str, seed: int, overrides: dict) -> dict:
     return dict(
         name=name, seconds=seconds, printed=printed.getvalue(), nll=nll,
         true={p: float(true[p]) for p in checked}, recovered={p: float(recovered[p]) for p in checked},
-        mle={p: float(mle[p]) for p in checked}, missing=missing, spurious=spurious,
+        mle={p: float(mle[p]) for p in checked}, bic_difference=bic_difference, missing=missing, spurious=spurious,
         params_pass=all(within(p, recovered[p], true[p]) for p in checked),
         mle_pass=all(within(p, mle[p], true[p]) for p in checked),
         nll_pass=nll["spice"] - nll["truth"] <= 0.002,
@@ -120,8 +136,8 @@ def main() -> None:
         print(f"--- {r['name']} ({r['seconds']:.0f} s)")
         print(r["printed"], end="")
     print(f"\nseed {args.seed}, settings: {overrides or 'defaults'}")
-    print("| agent | held-out NLL truth / RNN / equations | parameter: true, equations, MLE | missing terms | spurious terms | terms | params | NLL | MLE params |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| agent | held-out NLL truth / RNN / equations | parameter: true, equations, MLE | missing terms | spurious terms | terms | params | NLL | BIC own - found | MLE params |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         params = "; ".join(f"{p} {r['true'][p]:.2f}, {r['recovered'][p]:.2f}, {r['mle'][p]:.2f}" for p in r["true"])
         n = r["nll"]
@@ -129,8 +145,8 @@ def main() -> None:
         print(
             f"| {r['name']} | {n['truth']:.5f} / {n['rnn']:.5f} / {n['spice']:.5f} | {params} | "
             f"{', '.join(r['missing']) or '-'} | {', '.join(r['spurious']) or '-'} | "
-            + " | ".join("pass" if ok else "FAIL" for ok in (terms_pass, r["params_pass"], r["nll_pass"], r["mle_pass"]))
-            + " |"
+            + " | ".join("pass" if ok else "FAIL" for ok in (terms_pass, r["params_pass"], r["nll_pass"]))
+            + f" | {r['bic_difference']:.1f} | {'pass' if r['mle_pass'] else 'FAIL'} |"
         )
     passed = sum((not r["missing"]) and (not r["spurious"]) and r["params_pass"] and r["nll_pass"] for r in results)
     print(f"\nall checks pass for {passed} of {len(results)} agents; "

@@ -259,14 +259,18 @@ class _Numbers:
         nll = self.participant_nll()
         gradients = dict(zip(map(id, self.tensors), torch.autograd.grad(nll.sum(), self.tensors, create_graph=True)))
         gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
-        columns = []
-        for slot in range(len(self.slots)):
-            second = torch.autograd.grad(gradient[:, slot].sum(), self.tensors, retain_graph=True, allow_unused=True)
-            of = {id(t): (torch.zeros_like(t) if g is None else g) for t, g in zip(self.tensors, second)}
-            columns.append(torch.stack([of[id(t)][:, c] for t, c, *_ in self.slots], 1).detach())
+        # All Hessian-vector products in one batched backward pass (vmap over the graph): one per slot in turn
+        # costs as many passes through the recurrent graph as there are slots.
+        n_slots = len(self.slots)
+        directions = torch.eye(n_slots, dtype=gradient.dtype, device=gradient.device)[:, None, :]
+        second = torch.autograd.grad(
+            gradient, self.tensors, directions.expand(-1, len(gradient), -1), is_grads_batched=True, allow_unused=True
+        )  # per tensor: (direction, *tensor.shape)
+        of = {id(t): torch.zeros((n_slots,) + t.shape, dtype=t.dtype, device=t.device) if g is None else g for t, g in zip(self.tensors, second)}
         for tensor in self.tensors:
             tensor.requires_grad_(False)
-        hessian = torch.stack(columns, 2).double()
+        by_direction = torch.stack([of[id(t)][:, :, c] for t, c, *_ in self.slots], 2)  # (direction, participant, slot)
+        hessian = by_direction.transpose(0, 1).detach().double()
         return nll.detach().double(), gradient.detach().double(), (hessian + hessian.transpose(1, 2)) / 2
 
     def newton(self, mean: torch.Tensor, precision: torch.Tensor, steps: int) -> torch.Tensor:

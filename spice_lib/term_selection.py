@@ -100,8 +100,49 @@ def select_terms(
         log(f"Term selection, step {step}: {len(active)} of {n_participants} participant(s) switched a term")
         if not len(active):
             break
+    equations, support = resets_for_saturating_steps(equations, support)
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
+
+
+def resets_for_saturating_steps(
+    equations: EquationSet, support: dict[str, np.ndarray]
+) -> tuple[EquationSet, dict[str, np.ndarray]]:
+    """Write an incremental equation that is only a step at least as wide as its bounds as the reset it is.
+
+    `x[k+1] = x[k] - 1.3`, kept in [0, 1], is 0 from every value, and so is `x[k+1] = x[k] - x[k]`: the
+    same function with as many terms (where the bound it reaches is the equation's centre), and the BIC
+    cannot tell them apart. The reset is how the generating mechanism writes it (a choice trace without
+    memory, forgetting at rate 1), so that is the form a reader and the recovery of parameters get. The
+    function, and with it every likelihood, stays the same. Returns new equations and support.
+    """
+    modules = dict(equations.modules)
+    support = {name: terms.copy() for name, terms in support.items()}
+    for name, equation in equations.modules.items():
+        if not equation.incremental or equation.bounds is None:
+            continue
+        is_constant = (equation.powers == 0).all(1)
+        own_value = np.zeros(len(equation.variables), dtype=np.int64)
+        own_value[0] = 1
+        is_own_value = (equation.powers == own_value).all(1)
+        if not is_constant.any() or not is_own_value.any():
+            continue
+        constant, own = int(np.flatnonzero(is_constant)[0]), int(np.flatnonzero(is_own_value)[0])
+        low, high = equation.bounds
+        only_constant = (support[name][:, constant] > 0) & (support[name].sum(1) == 1)
+        step = equation.coefficients[:, constant]
+        # From anywhere in [low, high], a step down by the bounds' width or more lands on `low` (up: `high`).
+        to_center = np.where(step <= low - high, low, np.where(step >= high - low, high, np.nan)) == equation.center
+        rewrite = only_constant & to_center
+        if not rewrite.any():
+            continue
+        coefficients = equation.coefficients.copy()
+        coefficients[rewrite, constant] = 0.0
+        coefficients[rewrite, own] = -1.0  # with the carried 1: x[k+1] = center
+        support[name][rewrite, constant] = 0.0
+        support[name][rewrite, own] = 1.0
+        modules[name] = equation.with_coefficients(coefficients)
+    return EquationSet(modules, equations.betas, equations.participant_ids, equations.inclusion), support
 
 
 def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int]]):

@@ -13,6 +13,12 @@ torch.set_num_threads(1)
 TUTORIAL_AGENT = dict(n_actions=2, alpha_reward=0.3, forget_rate=0.2, beta_choice=1.0, alpha_choice=1.0)
 
 
+def pytest_collection_modifyitems(items):
+    """The workflow tests first: `make test` runs the files on CORES pytest-xdist workers (`--dist loadfile`,
+    so a module's fixtures are built once), and theirs are the longest, so they should not start last."""
+    items.sort(key=lambda item: item.get_closest_marker("workflow") is None)  # stable: the order within stays
+
+
 @pytest.fixture
 def tutorial_agent():
     from spice_lib import AgentQ
@@ -60,13 +66,3 @@ def population_fit():
         refit_parameters="none", participant_ids=dataset.participant_ids,
     )  # fmt: skip
     return estimator.fit(dataset.xs, dataset.ys), dataset
-
-
-@pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory):
-    """The tiny study run locally on 2 cores: its working directory (shared by the workflow and SLURM tests)."""
-    from snakemake_runs import TINY, snakemake
-
-    directory = tmp_path_factory.mktemp("tiny")
-    snakemake("--cores", "2", "--configfile", str(TINY), directory=directory)
-    return directory

@@ -1,5 +1,5 @@
 """The SLURM profile against a real scheduler: a single-node cluster on this machine runs a run of the tiny
-study through snakemake-executor-plugin-slurm, and its equations equal a local run's.
+study through snakemake-executor-plugin-slurm, and its equations equal those of the same run made locally.
 
 tests/slurm/single_node.sh starts the cluster (installing Debian's slurm-wlm and munge as root when they
 are missing); where it cannot (not root, no apt-get), the test is skipped with the reason.
@@ -50,17 +50,18 @@ QUICK_STATUS = (
     "--seconds-between-status-checks", "2", "--latency-wait", "5",
 )  # fmt: skip
 
-# One run of the tiny study, the population of 5 sharing strength with resamples, up to its equations figure:
+# One run of the tiny study, its single participant (the quickest to distil), up to its equations figure:
 # simulation, training and distillation go to SLURM, the figure is a local rule.
-RUN = "parameter_set~pop/seed~3"
+RUN = "parameter_set~fixed/seed~3"
 
 
-def test_a_run_of_the_tiny_study_goes_through_slurm_to_the_local_equations(slurm_environment, tiny_run, tmp_path):
+def test_a_run_of_the_tiny_study_goes_through_slurm_to_the_local_equations(slurm_environment, tmp_path):
+    target = f"results/figures/{RUN}/equations_math.png"
+    snakemake(target, "--cores", "2", "--configfile", str(TINY), directory=tmp_path / "local")
     profile = filled_in_profile(tmp_path / "profile")
     directory = tmp_path / "run"
     result = snakemake(
-        f"results/figures/{RUN}/equations_math.png", "--profile", str(profile), "--configfile", str(TINY),
-        *QUICK_STATUS, directory=directory, env=slurm_environment,
+        target, "--profile", str(profile), "--configfile", str(TINY), *QUICK_STATUS, directory=directory, env=slurm_environment
     )  # fmt: skip
     submitted = [line for line in result.stderr.splitlines() if "has been submitted with SLURM jobid" in line]
     assert any("rule_train/" in line for line in submitted) and any("rule_distill/" in line for line in submitted)
@@ -68,7 +69,7 @@ def test_a_run_of_the_tiny_study_goes_through_slurm_to_the_local_equations(slurm
     assert (directory / "results" / "figures" / RUN / "equations_math.png").stat().st_size > 0
 
     through_slurm, _ = read_table(directory / "results" / "equations" / RUN / "equations.parquet")
-    local, _ = read_table(tiny_run / "results" / "equations" / RUN / "equations.parquet")
+    local, _ = read_table(tmp_path / "local" / "results" / "equations" / RUN / "equations.parquet")
     pd.testing.assert_frame_equal(through_slurm, local, check_exact=True)
 
 

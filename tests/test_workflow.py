@@ -20,6 +20,14 @@ from spice_lib.trials_io import read_table, read_trials
 pytestmark = pytest.mark.workflow
 
 
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The tiny study run locally on 2 cores: its working directory."""
+    directory = tmp_path_factory.mktemp("tiny")
+    snakemake("--cores", "2", "--configfile", str(TINY), directory=directory)
+    return directory
+
+
 # The models every run is compared on (and, for simulated runs, the true agent after them).
 MODELS = ("spice", "rnn", "gru", "rescorla_wagner", "rescorla_wagner_forgetting", "agent_q")
 
