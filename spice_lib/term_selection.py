@@ -10,7 +10,11 @@ Each step tries, for every participant, switching each single term of each modul
 equation model's numbers (coefficients and betas) by maximum likelihood for every such alternative; and
 takes the alternative with the lowest BIC = 2 NLL + k ln(n) (NLL summed over the participant's predicted
 trials, n of them; k its non-zero terms plus its betas) if it is lower than the current structure's. It
-stops when no switch lowers any participant's BIC, or after `max_steps`.
+stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
+can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
+in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
+(docs/validation.md, section 0). A step that its bounds turn into a reset is finally written as the reset
+(`resets_for_saturating_steps`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
 participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
@@ -20,6 +24,7 @@ times as large, and participants do not wait for one another.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -29,7 +34,7 @@ import torch
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
-from spice_lib.training import session_nll
+from spice_lib.training import format_duration, session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -69,6 +74,7 @@ def select_terms(
     # Participants are independent (each has its own coefficients and betas), so after the first step only
     # those whose structure just changed can have a better switch left.
     active = np.arange(n_participants)
+    started, slowest = time.perf_counter(), 0.0
     for step in range(1, max_steps + 1):
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
         local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
@@ -97,7 +103,14 @@ def select_terms(
                  "bic_before": float(scores[index, 0]), "bic_after": float(scores[index, best[index]])}
             )  # fmt: skip
         active = active[improves]
-        log(f"Term selection, step {step}: {len(active)} of {n_participants} participant(s) switched a term")
+        # Later steps refit only the participants still switching, so the slowest step so far bounds the rest.
+        slowest = max(slowest, time.perf_counter() - started)
+        started = time.perf_counter()
+        left = f", at most {format_duration(slowest * (max_steps - step))} left" if len(active) and step < max_steps else ""
+        log(
+            f"Term selection, step {step} of at most {max_steps}: {len(active)} of {n_participants} participant(s) "
+            f"switched a term, {n_participants - len(active)} settled (slowest step {format_duration(slowest)}{left})"
+        )
         if not len(active):
             break
     equations, support = resets_for_saturating_steps(equations, support)

@@ -1,5 +1,7 @@
 """Term selection: terms switched on and off by each participant's BIC on the choices."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -32,12 +34,18 @@ def test_a_spurious_term_is_switched_off_and_a_missing_one_on_for_each_participa
     start["x_learning_rate_reward"][0, 1] = 1.0  # participant 0: a learning rate that depends on itself
     start["x_value_choice_chosen"][1, 1] = 0.0  # participant 1: a chosen-arm trace without memory
     model = equation_model(rnn, truth, start)
-    selected, switches = select_terms(model, sessions.xs, sessions.ys, max_steps=3, log=lambda _: None)
+    messages = []
+    selected, switches = select_terms(model, sessions.xs, sessions.ys, max_steps=3, log=messages.append)
     assert {(s.participant, s.module, s.term, s.switched) for s in switches.itertuples()} == {
         ("0", "x_learning_rate_reward", "x_learning_rate_reward[k]", "off"),
         ("1", "x_value_choice_chosen", "x_value_choice_chosen[k]", "on"),
     }
     assert (switches["bic_after"] < switches["bic_before"]).all()
+    # Progress in the log: who is still switching, and a bound on the time left while anyone is.
+    assert re.fullmatch(r"Term selection, step 1 of at most 3: 2 of 2 participant\(s\) switched a term, 0 settled "
+                        r"\(slowest step [\d.]+s, at most [\d.]+s left\)", messages[0]), messages[0]  # fmt: skip
+    assert re.fullmatch(r"Term selection, step 2 of at most 3: 0 of 2 participant\(s\) switched a term, 2 settled "
+                        r"\(slowest step [\d.]+s\)", messages[-1]), messages[-1]  # fmt: skip
     for name, terms in current_support(selected).items():
         np.testing.assert_array_equal(terms, true_support[name], err_msg=name)
     recovered = recover_agent_q_parameters(model_equations(selected))
