@@ -135,9 +135,7 @@ def resets_for_saturating_steps(
         if not equation.incremental or equation.bounds is None:
             continue
         is_constant = (equation.powers == 0).all(1)
-        own_value = np.zeros(len(equation.variables), dtype=np.int64)
-        own_value[0] = 1
-        is_own_value = (equation.powers == own_value).all(1)
+        is_own_value = equation.carried > 0  # an incremental equation carries 1 on its own value's linear term
         if not is_constant.any() or not is_own_value.any():
             continue
         constant, own = int(np.flatnonzero(is_constant)[0]), int(np.flatnonzero(is_own_value)[0])
