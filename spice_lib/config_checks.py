@@ -18,6 +18,7 @@ from pathlib import Path
 
 from spice_lib.parameter_sets import draw_participants
 from spice_lib.tasks import task_from_description
+from spice_lib.training import validation_sessions
 from spice_lib.user_data import check_import_options
 
 
@@ -90,6 +91,12 @@ def _training_problems(config: dict) -> Iterator[str]:
             f"training.early_stopping_patience {training['early_stopping_patience']}: early stopping watches the "
             "validation loss, and validation_split is 0; set validation_split (e.g. 0.2) or remove the patience"
         )
+    # A parameter set's run trains on all its participants' sessions, as the train job will split them.
+    for index, parameter_set in enumerate(config["parameter_sets"]):
+        try:
+            validation_sessions(training["validation_split"], int(parameter_set["n_participants"]) * int(parameter_set["n_sessions"]))
+        except ValueError as error:
+            yield f"training.validation_split, parameter_sets[{index}] ({parameter_set['name']!r}): {error}"
     if training["device"] == "cuda" and not config["resources"]["train"]["gpus"]:
         yield (
             "resources.train.gpus is 0 but training.device is cuda: a cluster's training job would get no GPU; "

@@ -450,10 +450,12 @@ def _fixed_value_text(values: pd.DataFrame) -> str:
     return text + (f"\nrecovered {low}" if low == high else f"\nrecovered {low} to {high}")
 
 
-def _recovery_scatter(ax, part: pd.DataFrame, colors: dict) -> None:
+def _recovery_scatter(ax, part: pd.DataFrame, colors: dict, view: tuple[float, float]) -> int:
     """One parameter set after the other, the biggest first, so that a set of a few participants lies on
-    top of the population cloud, its markers bigger and edged."""
+    top of the population cloud, its markers bigger and edged. A recovered value outside `view` is drawn
+    at its edge as a triangle pointing the way it lies; returns how many are."""
     groups = sorted(part.groupby("parameter_set", sort=False), key=lambda named: -len(named[1]))
+    outside = 0
     for name, group in groups:
         small = len(group) <= SMALL_SET_POINTS
         style = (
@@ -461,7 +463,15 @@ def _recovery_scatter(ax, part: pd.DataFrame, colors: dict) -> None:
             if small
             else dict(s=CLOUD_MARKER_SIZE, alpha=CLOUD_ALPHA, linewidths=0, zorder=2)
         )
-        ax.scatter(group["true"], group["recovered"], color=colors[name], label=name, **style)
+        below, above = group["recovered"] < view[0], group["recovered"] > view[1]
+        inside = group[~below & ~above]
+        ax.scatter(inside["true"], inside["recovered"], color=colors[name], label=name, **style)
+        for beyond, edge, marker in ((below, view[0], "v"), (above, view[1], "^")):
+            if beyond.any():
+                ax.scatter(group["true"][beyond], np.full(int(beyond.sum()), edge), color=colors[name], marker=marker,
+                           clip_on=False, **style)  # fmt: skip
+        outside += int(below.sum() + above.sum())
+    return outside
 
 
 @figure_style()
@@ -490,6 +500,12 @@ def plot_recovery(recovery: pd.DataFrame):
             fixed = of_parameter["true"].nunique() == 1
             low = min(known["true"].min(), known["recovered"].min()) if not known.empty else 0.0
             high = max(known["true"].max(), known["recovered"].max()) if not known.empty else 1.0
+            if not known.empty:
+                # The axes reach past the true values by at most their own range: one estimate far off
+                # (an oracle's beta at -10 for true values in [0, 2]) would squeeze everyone else into a corner.
+                true_low, true_high = known["true"].min(), known["true"].max()
+                reach = true_high - true_low
+                low, high = max(low, true_low - reach), min(high, true_high + reach)
             pad = 0.05 * (high - low) or 0.05
             for offset, method in enumerate(methods):
                 ax = axs[block * len(methods) + offset, column]
@@ -500,10 +516,11 @@ def plot_recovery(recovery: pd.DataFrame):
                 # Participants the method gives no value for (no choice trace to read a rate off) are not
                 # drawn: the title says how many, so that a thin panel is not read as all of them.
                 missing = int(of_parameter[of_parameter["method"] == method]["recovered"].isna().sum())
-                ax.set_title(title + (f"\n{missing} not identified" if missing else ""))
+                notes = [f"{missing} not identified"] if missing else []
                 if column == 0:
                     ax.set_ylabel(f"{METHOD_LABELS[method]}\nrecovered")
                 if fixed:
+                    ax.set_title("\n".join([title, *notes]))
                     ax.text(0.5, 0.5, _fixed_value_text(of_parameter[of_parameter["method"] == method]),
                             ha="center", va="center", transform=ax.transAxes)  # fmt: skip
                     ax.set_xticks([])
@@ -511,7 +528,10 @@ def plot_recovery(recovery: pd.DataFrame):
                     ax.spines[:].set_visible(False)
                     continue
                 ax.plot([low - pad, high + pad], [low - pad, high + pad], color=NEUTRAL_COLOR, linewidth=THIN_LINE_WIDTH, zorder=1)
-                _recovery_scatter(ax, part, colors)
+                outside = _recovery_scatter(ax, part, colors, (low - pad, high + pad))
+                if outside:
+                    notes.append(f"{outside} beyond the axis (triangles)")
+                ax.set_title("\n".join([title, *notes]))
                 ax.set_xlim(low - pad, high + pad)
                 ax.set_ylim(low - pad, high + pad)
                 ax.set_xlabel("true")

@@ -10,10 +10,14 @@ docstring has its equations):
   forget_rate = 1 - (self coefficient);
 - choice value: AgentQ's V_c moves to 1 (chosen) or 0 (unchosen) at rate alpha_choice, so each choice
   equation's self coefficient is 1 - alpha_choice (alpha_choice: 1 - their mean). The network's choice
-  values are AgentQ's on a scale k of its own (V_eq = k V_c + b): only beta x value reaches the choice.
-  After one trial from the start the chosen and unchosen values differ by k alpha_choice, so beta_choice =
-  beta(x_value_choice) x k = beta(x_value_choice) x (chosen - unchosen value after one trial) / alpha_choice;
-  when they do not differ, the equations have no choice trace (beta_choice 0, alpha_choice not identified);
+  values are AgentQ's on a scale k of its own (V_eq = k V_c + b): only beta x value reaches the choice, so
+  beta_choice = beta(x_value_choice) x k. The scale is measured as AgentQ's trace spans 0 to 1: from the
+  level the chosen arm's trace settles at when the arm is chosen trial after trial, down to the level the
+  unchosen arm's trace then settles at when the arm is never chosen again (`_settled`). For AgentQ's own
+  equations this equals the difference after one trial divided by alpha_choice; but a chosen trace without
+  memory (set to the same level on every choice, as term selection often writes it) reaches its level in
+  one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a trial leaves both traces where they started, the equations have no
+  choice trace (beta_choice 0, alpha_choice not identified);
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
 A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
 (`_slope`), which is the coefficient wherever the bounds do not act there.
@@ -37,6 +41,8 @@ ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
 MIN_ALPHA_CHOICE = 1e-3
 # Below this, the chosen and the unchosen trace do not differ after a trial: the equations have no choice trace.
 NO_TRACE = 1e-9
+# How many trials a choice trace is followed to the level it settles at (`_settled`).
+SETTLE_TRIALS = 1000
 
 # The parameters the equations of Weinhardt2024RNN map back to: all six of AgentQ's, as the oracle fits.
 WEINHARDT_2024_RECOVERABLE = ORACLE.free
@@ -61,6 +67,9 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
     not_chosen = equations.modules["x_value_reward_not_chosen"]
     choice_chosen = equations.modules["x_value_choice_chosen"]
     choice_not_chosen = equations.modules["x_value_choice_not_chosen"]
+    n_participants = len(equations.participant_ids)
+    chosen_level = _settled(choice_chosen, np.full(n_participants, choice_chosen.center))
+    trace_scale = chosen_level - _settled(choice_not_chosen, chosen_level)
     rows = []
     for index, participant in enumerate(equations.participant_ids):
         at_value = {"c_value_reward": 0.5}
@@ -74,7 +83,7 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         if no_trace:
             beta_choice = 0.0
         elif alpha_choice > MIN_ALPHA_CHOICE:
-            beta_choice = float(equations.betas["x_value_choice"][index]) * difference / alpha_choice
+            beta_choice = float(equations.betas["x_value_choice"][index]) * trace_scale[index]
         else:
             beta_choice = math.nan
         rows.append(
@@ -191,6 +200,22 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
         modules[name] = form.with_coefficients(coefficients[name] - form.carried)  # as fitted: the change, if incremental
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))
+
+
+def _settled(equation: ModuleEquation, start: np.ndarray) -> np.ndarray:
+    """Where each participant's value settles (n_participants,) when their equation is applied trial after
+    trial from `start` (n_participants,), its bounds applied and its other inputs 0: for a choice trace, the
+    level of an arm chosen again and again, or of one never chosen again. A trace that is still moving after
+    SETTLE_TRIALS trials is read where it is then (at a rate of 0.01, within 0.01% of its level)."""
+    participants = np.arange(len(start))
+    value = np.asarray(start, dtype=np.float64)
+    for _ in range(SETTLE_TRIALS):
+        point = np.zeros((len(value), len(equation.variables)))
+        point[:, 0] = value
+        settled, value = value, equation.evaluate(point, participants)
+        if np.all(np.abs(value - settled) <= 1e-12):
+            break
+    return value
 
 
 def _slope(equation: ModuleEquation, participant: int) -> float:

@@ -46,6 +46,20 @@ def session_nll(logits: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     return -(chosen * has_next_choice(ys)).sum(1)
 
 
+def validation_sessions(validation_split: float, n_sessions: int) -> int:
+    """How many of `n_sessions` a `validation_split` holds out for validation (0 without a split); ValueError
+    when the split leaves no session for validation or none for training."""
+    n_validation = int(round(validation_split * n_sessions))
+    if validation_split > 0 and not 0 < n_validation < n_sessions:
+        fix = (
+            f"hold out between {1 / n_sessions:.3g} and {1 - 1 / n_sessions:.3g} of them, or 0"
+            if n_sessions > 1
+            else "a split needs 2 sessions or more; set it to 0"
+        )
+        raise ValueError(f"validation_split={validation_split} leaves no sessions for training or validation of {n_sessions} sessions; {fix}")
+    return n_validation
+
+
 def format_duration(seconds: float) -> str:
     """A duration as a person reads it: 11.6s, 3m05s, 1h02m."""
     if seconds < 59.95:  # what would round to 60.0s reads as 1m00s
@@ -117,12 +131,7 @@ def train(
     identity = run_identity(model, xs, ys, settings, generator) if checkpointing else None
     n_sessions = xs.shape[0]
     order = torch.randperm(n_sessions, generator=generator)
-    n_validation = int(round(settings.validation_split * n_sessions))
-    if settings.validation_split > 0 and not 0 < n_validation < n_sessions:
-        raise ValueError(
-            f"validation_split={settings.validation_split} leaves no sessions for training or validation "
-            f"({n_sessions} sessions)"
-        )
+    n_validation = validation_sessions(settings.validation_split, n_sessions)
     validation, training = order[:n_validation], order[n_validation:]
     batch_size = settings.batch_size or len(training)
     # Weight decay pulls the mechanism modules towards the simplest function they can be (flat in their

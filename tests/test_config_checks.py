@@ -98,6 +98,11 @@ BAD_CONFIGS = {
         edited(TINY_CONFIG, lambda c: c["training"].update(early_stopping_patience=5)),
         "training.early_stopping_patience 5: early stopping watches the validation loss, and validation_split is 0",
     ),
+    "a validation split that rounds to no session": (
+        edited(TINY_CONFIG, lambda c: c["training"].update(validation_split=0.05)),
+        "training.validation_split, parameter_sets[0] ('fixed'): validation_split=0.05 leaves no sessions for "
+        "training or validation of 6 sessions; hold out between 0.167 and 0.833 of them, or 0",
+    ),
     "training on cuda without a GPU for the job": (
         edited(TINY_CONFIG, lambda c: c["training"].update(device="cuda")),
         "resources.train.gpus is 0 but training.device is cuda",

@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.colors import to_hex
 
 from spice_lib import AgentQ, BanditsDrift, create_dataset
@@ -127,6 +128,20 @@ def test_participants_without_a_value_are_counted_in_the_title():
     panel = panel_titled(axs, "alpha reward (r = ")
     assert panel.get_title().endswith("\n3 not identified")
     assert sum(len(points.get_offsets()) for points in panel.collections) == 22  # 21 of the 24 and the single one
+
+
+def test_an_estimate_far_off_is_drawn_at_the_edge_and_counted_instead_of_squeezing_the_rest():
+    table = recovery_rows()
+    far = (table["parameter_set"] == "pop") & (table["parameter"] == "alpha_reward") & (table["participant"] == "0")
+    table.loc[far, "recovered"] = -9.6
+    fig, axs = plot_recovery(table)
+    panel = panel_titled(axs, "alpha reward (r = ")
+    true = table.loc[table["parameter"] == "alpha_reward", "true"]
+    low, high = panel.get_ylim()
+    assert low >= true.min() - 1.2 * (true.max() - true.min()) and high <= true.max() + 1.2 * (true.max() - true.min())
+    assert panel.get_title().endswith("\n1 beyond the axis (triangles)")
+    edge = [points for points in panel.collections if len(points.get_offsets()) == 1 and points.get_offsets()[0][1] == low]
+    assert len(edge) == 1 and edge[0].get_offsets()[0][0] == pytest.approx(true[far].iloc[0])
 
 
 def equation_rows():

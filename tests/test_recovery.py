@@ -90,6 +90,20 @@ def test_recovered_beta_choice_does_not_depend_on_the_scale_of_the_choice_values
     assert recovered["alpha_choice"] == pytest.approx(0.4) and recovered["beta_choice"] == pytest.approx(1.5)
 
 
+def test_a_chosen_trace_without_memory_reads_beta_choice_from_the_level_it_sets():
+    # C_c[k+1] = 0.4 on every choice, C_nc fades by 0.3 a trial: the trace spans 0.4, so beta x 0.4 reaches
+    # the choice wherever an arm has been chosen a few times. Divided by the mean rate 1 - (0 + 0.7) / 2 after
+    # one trial, it would read 5 x 0.4 / 0.65 = 3.08.
+    equations = agent_q_equations(AgentQ(alpha_choice=0.3, beta_choice=1.0))
+    chosen, not_chosen = equations.modules["x_value_choice_chosen"], equations.modules["x_value_choice_not_chosen"]
+    assert chosen.term_names == ["1", "x_value_choice_chosen[k]"] and not chosen.incremental and not_chosen.incremental
+    chosen.coefficients[0] = [0.4, 0.0]
+    not_chosen.coefficients[0] = [0.0, -0.3]
+    equations.betas["x_value_choice"] = np.array([5.0])
+    recovered = recover_agent_q_parameters(equations).iloc[0]
+    assert recovered["beta_choice"] == pytest.approx(2.0) and recovered["alpha_choice"] == pytest.approx(0.65)
+
+
 def test_a_trace_that_never_moves_has_no_rate_to_read_and_no_perseveration():
     # alpha_choice 0: both traces stay at their start; a network's "no trace" (C_c = 0, C_nc stays) alike.
     # Averaging the chosen arm's reset with the unchosen arm's "stays" would read alpha_choice 0.5.
