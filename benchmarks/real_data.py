@@ -7,7 +7,7 @@ Runs the workflow twice in DIR (default: a temporary directory), overlaying `con
 `docs/examples/sugawara2021/config.yaml` and with `benchmarks/configs/sugawara_shaped.yaml`, then prints
 three tables: every model on the example's held-out trials; the targets for the equations on real data;
 recovery of each AgentQ parameter by SPICE and by the per-participant maximum-likelihood fit on the
-simulated study. About 13 minutes on 2 cores.
+simulated study. About 40 minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.notation import printout, text_legend
 from spice_lib.provenance import package_versions
-from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, refit_equation_model
+from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, print_constants_at_bounds, refit_equation_model
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
@@ -271,6 +271,7 @@ class SpiceEstimator:
                 if self.n_participants >= population.MIN_PARTICIPANTS:
                     fit, self.structure_search_ = population.choose_structure(self.spice_model_, xs, ys, log=self._log)
                     self.spice_model_, self.population_prior_ = fit.model, fit.prior
+                    print_constants_at_bounds(self.spice_model_, log=self._log)
                 else:
                     self._log(
                         f"Sharing strength needs {population.MIN_PARTICIPANTS} participants or more to estimate a "

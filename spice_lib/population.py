@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spice_lib.equations import equation_model, model_equations
+from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
 from spice_lib.training import session_nll
@@ -115,7 +115,8 @@ def choose_structure(
         nonlocal best, structure
         candidate = {module: values.copy() for module, values in structure.items()}
         candidate[name][term] = 1.0 if change == "add" else 0.0
-        fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None, **quick)
+        # A term added to the population starts where the participants who chose it had it, not at 0.
+        fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None, reference=model, **quick)
         kept = fit.integrated_bic < best.integrated_bic
         steps.append({"step": len(steps), "change": change, "module": name, "term": names[name][term], "share": share,
                       "integrated_bic": fit.integrated_bic, "kept": kept})  # fmt: skip
@@ -144,17 +145,21 @@ def share_strength(
     tolerance: float = 1e-2,
     newton_steps: int = 2,
     log: Callable[[str], None] = print,
+    reference: BaseRNN | None = None,
 ) -> PopulationFit:
     """Empirical-Bayes refit of an equation model (made by `equation_model`, usually refitted per
     participant first) with every participant given `structure` (module -> (n_terms,) of 0/1; a term new
-    to a participant starts at 0): expectation-maximisation as the module docstring says, `newton_steps`
+    to a participant starts at the mean of the participants of `reference`, default `model`, that have it;
+    at 0 if none has): expectation-maximisation as the module docstring says, `newton_steps`
     per E-step, until no prior mean moves by more than `tolerance` of its spread and no spread by more than
     `tolerance` of itself, or `max_rounds`. `model` is left as it was."""
     device = next(model.parameters()).device
     xs, ys = xs.to(device), ys.to(device)
     n_participants = len(model.equations.participant_ids)
     support = {name: np.tile(np.asarray(terms, dtype=float), (n_participants, 1)) for name, terms in structure.items()}
-    shared = equation_model(model, model_equations(model), support)
+    reference = model if reference is None else reference
+    started = _new_terms_started(model_equations(model), current_support(model), model_equations(reference), current_support(reference), support)
+    shared = equation_model(model, started, support)
     participant = split_xs(xs, model.n_actions).participant[:, 0].long()
     n_predicted = float(has_next_choice(ys).sum())
 
@@ -202,6 +207,25 @@ def share_strength(
     )
     prior = numbers.prior_table(mean.cpu().numpy(), spread.cpu().numpy())
     return PopulationFit(shared, prior, integrated_bic, rounds)
+
+
+def _new_terms_started(equations, support, reference, reference_support, structure) -> EquationSet:
+    """`equations` with every term that `structure` (module -> (n_participants, n_terms) of 0/1) gives a
+    participant who lacks it (by `support`) started at the mean of `reference`'s participants that have it
+    (by `reference_support`), or 0 where none has. Started at 0, two numbers that act only together sit at
+    a saddle: a learning rate of 0 leaves the values where the inverse temperature weighs them, so neither
+    number's gradient moves it, and the few Newton steps of a quick fit stay there. Its integrated BIC would
+    then judge the term on a fit that never used it (on real data, a population without reward learning)."""
+    modules = {}
+    for name, equation in equations.modules.items():
+        has = reference_support[name] > 0
+        count = has.sum(0)
+        mean = np.where(count > 0, (reference.modules[name].coefficients * has).sum(0) / np.maximum(count, 1), 0.0)
+        new = (structure[name] > 0) & ~(support[name] > 0)
+        coefficients = equation.coefficients.copy()
+        coefficients[new] = np.broadcast_to(mean, coefficients.shape)[new]
+        modules[name] = equation.with_coefficients(coefficients)
+    return EquationSet(modules, equations.betas, equations.participant_ids)
 
 
 def _positive_semidefinite(hessian: torch.Tensor) -> torch.Tensor:

@@ -73,10 +73,16 @@ def refit_equation_model(
         )
         return before, before
     log(f"Refit of {what}: NLL per trial {before:.5f} -> {after:.5f}")
+    print_constants_at_bounds(model, log)
+    return before, after
+
+
+def print_constants_at_bounds(model: BaseRNN, log: Callable[[str], None] = print) -> None:
+    """A constant equation outside its module's range acts at the bound it is clipped to: set it there, so
+    that it prints as what it does (`α[k+1] = 1.000`, not `1.121` kept in [0, 1])."""
     clipped = model.equations.clip_constant_equations()
     if clipped:
         log(f"{clipped} constant equation(s) were outside their module's range and now print at its bound.")
-    return before, after
 
 
 def free_parameters(model: BaseRNN, what: str = "coefficients") -> list[torch.Tensor]:

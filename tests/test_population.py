@@ -7,7 +7,7 @@ import torch
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
-from spice_lib.population import _Numbers, choose_structure, share_strength
+from spice_lib.population import _new_terms_started, _Numbers, choose_structure, share_strength
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
 from spice_lib.term_selection import current_support
@@ -134,3 +134,24 @@ def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(
     estimator.distill(small_dataset.xs, small_dataset.ys)
     assert estimator.population_prior_ is None
     assert any("needs 5 participants or more" in message for message in messages)
+
+
+
+def test_a_term_new_to_a_participant_starts_at_the_mean_of_those_who_have_it():
+    # Started at 0, a learning rate and the beta that weighs the values it moves sit at a saddle; on the
+    # Sugawara data the population's quick fits stayed there and dropped reward learning altogether.
+    equations = agent_q_equations(AGENT)
+    support = {name: (e.coefficients != 0).astype(float) for name, e in equations.modules.items()}
+    rate, constant = equations.modules["x_learning_rate_reward"], 0
+    lacking = np.arange(3, N)
+    rate.coefficients[lacking, constant] = 0.0
+    support["x_learning_rate_reward"][lacking, constant] = 0.0
+    structure = {name: np.ones_like(terms) for name, terms in support.items()}  # every term for everyone
+    started = _new_terms_started(equations, support, equations, support, structure)
+    new_rate = started.modules["x_learning_rate_reward"].coefficients
+    np.testing.assert_allclose(new_rate[lacking, constant], rate.coefficients[:3, constant].mean())
+    np.testing.assert_array_equal(new_rate[:3], rate.coefficients[:3])  # those who had it keep their own
+    np.testing.assert_array_equal(new_rate[:, 1:], 0.0)  # a term no participant has starts at 0
+    for name, equation in started.modules.items():  # terms a participant had are untouched
+        had = support[name] > 0
+        np.testing.assert_array_equal(equation.coefficients[had], equations.modules[name].coefficients[had])
