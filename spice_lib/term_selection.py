@@ -43,6 +43,10 @@ def bic(nll_total: np.ndarray, n_parameters: np.ndarray, n_trials: np.ndarray) -
     return 2.0 * nll_total + n_parameters * np.log(np.maximum(n_trials, 1))
 
 
+# How many values across its bounds an equation is checked at before it is written as a reset.
+RESET_GRID = 101
+
+
 def current_support(model: BaseRNN) -> dict[str, np.ndarray]:
     """Which terms each equation of an equation model has: module -> (n_participants, n_terms) of 0/1."""
     return {name: getattr(model.equations, f"support_{name}").cpu().numpy().copy() for name in model.equations.module_names}
@@ -121,36 +125,32 @@ def select_terms(
 def resets_for_saturating_steps(
     equations: EquationSet, support: dict[str, np.ndarray]
 ) -> tuple[EquationSet, dict[str, np.ndarray]]:
-    """Write an incremental equation that is only a step at least as wide as its bounds as the reset it is.
+    """Write an incremental equation that its bounds turn into a reset as the reset it is.
 
-    `x[k+1] = x[k] - 1.3`, kept in [0, 1], is 0 from every value, and so is `x[k+1] = x[k] - x[k]`: the
-    same function with as many terms (where the bound it reaches is the equation's centre), and the BIC
-    cannot tell them apart. The reset is how the generating mechanism writes it (a choice trace without
-    memory, forgetting at rate 1), so that is the form a reader and the recovery of parameters get. The
-    function, and with it every likelihood, stays the same. Returns new equations and support.
+    `x[k+1] = x[k] - 1.3` and `x[k+1] = -0.4 x[k]`, kept in [0, 1], are 0 from every value, and so is
+    `x[k+1] = x[k] - x[k]`: the same function with as many terms or fewer (where the value it is held at is
+    the equation's centre), and the BIC cannot tell them apart. The reset is how the generating mechanism
+    writes it (a choice trace without memory, forgetting at rate 1), so that is the form a reader and the
+    recovery of parameters get. An equation of its own value alone is checked on RESET_GRID values across
+    its bounds. The function, and with it every likelihood, stays the same. Returns new equations and support.
     """
     modules = dict(equations.modules)
     support = {name: terms.copy() for name, terms in support.items()}
     for name, equation in equations.modules.items():
-        if not equation.incremental or equation.bounds is None:
-            continue
-        is_constant = (equation.powers == 0).all(1)
         is_own_value = equation.carried > 0  # an incremental equation carries 1 on its own value's linear term
-        if not is_constant.any() or not is_own_value.any():
+        if not equation.incremental or equation.bounds is None or len(equation.variables) > 1 or not is_own_value.any():
             continue
-        constant, own = int(np.flatnonzero(is_constant)[0]), int(np.flatnonzero(is_own_value)[0])
-        low, high = equation.bounds
-        only_constant = (support[name][:, constant] > 0) & (support[name].sum(1) == 1)
-        step = equation.coefficients[:, constant]
-        # From anywhere in [low, high], a step down by the bounds' width or more lands on `low` (up: `high`).
-        to_center = np.where(step <= low - high, low, np.where(step >= high - low, high, np.nan)) == equation.center
-        rewrite = only_constant & to_center
+        own = int(np.flatnonzero(is_own_value)[0])
+        n_participants = len(equation.coefficients)
+        grid = np.linspace(*equation.bounds, RESET_GRID)[:, None]
+        values = equation.evaluate(np.tile(grid, (n_participants, 1)), np.repeat(np.arange(n_participants), RESET_GRID))
+        rewrite = np.all(np.abs(values.reshape(n_participants, RESET_GRID) - equation.center) <= 1e-12, axis=1)
         if not rewrite.any():
             continue
         coefficients = equation.coefficients.copy()
-        coefficients[rewrite, constant] = 0.0
+        coefficients[rewrite] = 0.0
         coefficients[rewrite, own] = -1.0  # with the carried 1: x[k+1] = center
-        support[name][rewrite, constant] = 0.0
+        support[name][rewrite] = 0.0
         support[name][rewrite, own] = 1.0
         modules[name] = equation.with_coefficients(coefficients)
     return EquationSet(modules, equations.betas, equations.participant_ids, equations.inclusion), support

@@ -67,24 +67,27 @@ def test_the_true_structure_is_left_as_it_is(data_and_rnn):
 
 
 def test_a_step_that_its_bound_turns_into_a_reset_is_written_as_the_reset_with_the_same_values():
-    truth = agent_q_equations(AgentQ(alpha_reward=0.3, beta_reward=3.0, alpha_choice=[1.0, 1.0, 1.0], beta_choice=1.0))
+    truth = agent_q_equations(AgentQ(alpha_reward=0.3, beta_reward=3.0, alpha_choice=[1.0] * 4, beta_choice=1.0))
     trace = truth.modules["x_value_choice_not_chosen"]
     assert trace.incremental and trace.bounds == (0.0, 1.0) and trace.center == 0.0
     constant, own = trace.term_names.index("1"), trace.term_names.index("x_value_choice_not_chosen[k]")
     steps = np.zeros_like(trace.coefficients)
-    steps[:, constant] = [-1.3, -0.4, 1.3]  # to the bound 0 (the centre) from anywhere; a partial step; to 1
+    steps[:, constant] = [-1.3, -0.4, 1.3, 0.0]  # to the bound 0 (the centre) from anywhere; a partial step; to 1
+    steps[3, own] = -1.404  # x[k+1] = -0.404 x[k], kept in [0, 1]: 0 from anywhere too
     equations = EquationSet({**truth.modules, "x_value_choice_not_chosen": trace.with_coefficients(steps)}, truth.betas, truth.participant_ids)
     support = support_of(equations)
+    given = {name: terms.copy() for name, terms in support.items()}
 
     rewritten, new_support = resets_for_saturating_steps(equations, support)
 
     after = rewritten.modules["x_value_choice_not_chosen"]
-    np.testing.assert_array_equal(new_support["x_value_choice_not_chosen"][:, [constant, own]], [[0, 1], [1, 0], [1, 0]])
-    np.testing.assert_array_equal(after.coefficients[:, [constant, own]], [[0.0, -1.0], [-0.4, 0.0], [1.3, 0.0]])
+    np.testing.assert_array_equal(new_support["x_value_choice_not_chosen"][:, [constant, own]], [[0, 1], [1, 0], [1, 0], [0, 1]])
+    np.testing.assert_array_equal(after.coefficients[:, [constant, own]], [[0.0, -1.0], [-0.4, 0.0], [1.3, 0.0], [0.0, -1.0]])
     grid = np.zeros((11, len(trace.variables)))
     grid[:, 0] = np.linspace(0, 1, 11)
-    for participant in range(3):
+    for participant in range(4):
         index = np.full(11, participant)
         np.testing.assert_allclose(after.evaluate(grid, index), equations.modules["x_value_choice_not_chosen"].evaluate(grid, index))
-    np.testing.assert_array_equal(support["x_value_choice_not_chosen"][:, constant], 1.0)  # the input is left as it was
+    for name, terms in support.items():  # the input is left as it was
+        np.testing.assert_array_equal(terms, given[name], err_msg=name)
     assert recover_agent_q_parameters(rewritten)["alpha_choice"][0] == pytest.approx(1.0)
