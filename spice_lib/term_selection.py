@@ -13,8 +13,8 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). A step that its bounds turn into a reset is finally written as the reset
-(`resets_for_saturating_steps`).
+(docs/validation.md, section 0). An equation that its bounds turn into a reset (a step down by their
+width, a negative multiple of the value) is finally written as the reset (`resets_for_saturating_steps`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
 participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
