@@ -31,7 +31,7 @@ from benchmarks.common import print_table
 from spice_lib.equations import EquationSet, equation_model, read_equations
 from spice_lib.estimator import SpiceEstimator
 from spice_lib.refit import participant_nll, refit_equation_model
-from spice_lib.term_selection import bic
+from spice_lib.term_selection import bic, n_parameters
 from spice_lib.trials_io import load_dataset, read_table
 from spice_lib.xs_layout import split_xs
 
@@ -55,8 +55,7 @@ def bic_of(equations: EquationSet, support: dict[str, np.ndarray], rnn, xs, ys, 
     if refit:
         refit_equation_model(model, xs, ys, "coefficients", log=lambda _: None)
     nll, n = participant_nll(model, xs, ys)
-    k = sum(terms.sum() for terms in support.values()) + len(equations.betas)
-    return float(bic(nll * n, np.array([k]), n)[0])
+    return float(bic(nll * n, n_parameters(support, equations), n)[0])
 
 
 def switched(equations: EquationSet, support: dict[str, np.ndarray], changes) -> tuple[EquationSet, dict]:

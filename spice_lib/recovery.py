@@ -16,8 +16,9 @@ docstring has its equations):
   unchosen arm's trace then settles at when the arm is never chosen again (`_settled`). For AgentQ's own
   equations this equals the difference after one trial divided by alpha_choice; but a chosen trace without
   memory (set to the same level on every choice, as term selection often writes it) reaches its level in
-  one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a trial leaves both traces where they started, the equations have no
-  choice trace (beta_choice 0, alpha_choice not identified);
+  one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a
+  trial leaves both traces where they started, the equations have no choice trace (beta_choice 0,
+  alpha_choice not identified);
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
 A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
 (`_slope`), which is the coefficient wherever the bounds do not act there.
@@ -209,8 +210,8 @@ def _settled(equation: ModuleEquation, start: np.ndarray) -> np.ndarray:
     SETTLE_TRIALS trials is read where it is then (at a rate of 0.01, within 0.01% of its level)."""
     participants = np.arange(len(start))
     value = np.asarray(start, dtype=np.float64)
+    point = np.zeros((len(value), len(equation.variables)))
     for _ in range(SETTLE_TRIALS):
-        point = np.zeros((len(value), len(equation.variables)))
         point[:, 0] = value
         settled, value = value, equation.evaluate(point, participants)
         if np.all(np.abs(value - settled) <= 1e-12):

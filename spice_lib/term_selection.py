@@ -14,7 +14,7 @@ stops when no switch lowers any participant's BIC, or after `max_steps`. A searc
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
 (docs/validation.md, section 0). An equation that its bounds turn into a reset (a step down by their
-width, a negative multiple of the value) is finally written as the reset (`resets_for_saturating_steps`).
+width, a negative multiple of the value) is finally written as the reset (`rewrite_resets`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
 participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
@@ -89,7 +89,7 @@ def select_terms(
             # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
-        k = np.stack([_n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
+        k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
         scores = bic(nll_total, k, n_trials[active, None])
         best = scores.argmin(1)
         # A switch must lower the BIC by more than numerical noise.
@@ -117,12 +117,12 @@ def select_terms(
         )
         if not len(active):
             break
-    equations, support = resets_for_saturating_steps(equations, support)
+    equations, support = rewrite_resets(equations, support)
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
 
 
-def resets_for_saturating_steps(
+def rewrite_resets(
     equations: EquationSet, support: dict[str, np.ndarray]
 ) -> tuple[EquationSet, dict[str, np.ndarray]]:
     """Write an incremental equation that its bounds turn into a reset as the reset it is.
@@ -165,8 +165,8 @@ def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[st
         yield switched
 
 
-def _n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
-    """Non-zero terms plus betas of every participant."""
+def n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
+    """Non-zero terms plus betas of every participant: the k of their BIC."""
     return sum(terms.sum(1) for terms in support.values()) + len(equations.betas)
 
 

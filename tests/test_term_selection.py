@@ -9,7 +9,7 @@ from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimato
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
-from spice_lib.term_selection import current_support, resets_for_saturating_steps, select_terms
+from spice_lib.term_selection import current_support, rewrite_resets, select_terms
 
 # Two participants with a choice trace that decays (the mechanism weight decay trades for forgetting).
 AGENT = AgentQ(alpha_reward=[0.3, 0.5], forget_rate=[0.0, 0.2], beta_reward=3.0, alpha_choice=0.3, beta_choice=3.0)
@@ -78,7 +78,7 @@ def test_a_step_that_its_bound_turns_into_a_reset_is_written_as_the_reset_with_t
     support = support_of(equations)
     given = {name: terms.copy() for name, terms in support.items()}
 
-    rewritten, new_support = resets_for_saturating_steps(equations, support)
+    rewritten, new_support = rewrite_resets(equations, support)
 
     after = rewritten.modules["x_value_choice_not_chosen"]
     np.testing.assert_array_equal(new_support["x_value_choice_not_chosen"][:, [constant, own]], [[0, 1], [1, 0], [1, 0], [0, 1]])
