@@ -14,7 +14,7 @@ BENCHMARK_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test benchmark lint clean-results
+.PHONY: setup run test benchmark reference-venv lint clean-results
 
 setup: $(STAMP)
 
@@ -34,6 +34,20 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all $(BENCHMARK_ARGS)
+
+# The reference SPICE package, for benchmarks/reference_package.py only. Installed without its declared
+# dependencies (they pull jax, pymc and numpyro, which its training never imports, and the resolver stalls
+# on them): its core imports are listed by hand; pysindy 1.7.5 still imports pkg_resources (setuptools<70).
+REFERENCE_VENV ?= .venv-reference
+reference-venv: $(REFERENCE_VENV)/.installed
+
+$(REFERENCE_VENV)/.installed:
+	$(PYTHON) -m venv $(REFERENCE_VENV)
+	$(REFERENCE_VENV)/bin/python -m pip install --quiet $(TORCH_INDEX) "$(TORCH)"
+	$(REFERENCE_VENV)/bin/python -m pip install --quiet --no-deps autospice==0.2.0
+	$(REFERENCE_VENV)/bin/python -m pip install --quiet "numpy<2" pysindy==1.7.5 "scikit-learn<1.6" scipy \
+		"pandas<3" "optuna<5" dill tqdm matplotlib "setuptools<70"
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

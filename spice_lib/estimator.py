@@ -256,7 +256,8 @@ class SpiceEstimator:
         )
         self._log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
         with self._threads():
-            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings))
+            progress_log = self._log if self.verbose else None
+            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings, progress_log))
             if self.refit_parameters != "none":
                 refit_equation_model(
                     self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=self._log

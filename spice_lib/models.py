@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from spice_lib.grouped_equations import EquationPlan, equation_plan
 from spice_lib.rnn import BaseRNN
 from spice_lib.spice_config import SpiceConfig
 
@@ -73,9 +74,23 @@ class Weinhardt2024RNN(BaseRNN):
         self.submodules_eq["x_value_reward_chosen"] = reward_prediction_error_update
         self.use_grouped_path = True
 
+    # Where the equation model's grouped path reads each module's own value and each signal the tutorial's
+    # loop records (`_forward_modules`): the sources are the states and inputs of `_forward_equations_grouped`.
+    _own_value_source = {
+        "x_learning_rate_reward": "learning_rate",
+        "x_value_reward_not_chosen": "value_reward",
+        "x_value_choice_chosen": "value_choice",
+        "x_value_choice_not_chosen": "value_choice",
+    }
+    _signal_source = _own_value_source | {"c_action": "action", "c_reward": "reward", "c_value_reward": "value_reward"}
+
     def forward(self, inputs, prev_state=None, batch_first=False):
-        if self.use_grouped_path and not self.is_recording and self.equations is None:
-            return self._forward_grouped(inputs, prev_state, batch_first)
+        if self.use_grouped_path and not self.is_recording:
+            if self.equations is None:
+                return self._forward_grouped(inputs, prev_state, batch_first)
+            plan = equation_plan(self.equations, self._own_value_source, self._signal_source, list(self._grouped_modules))
+            if plan is not None:
+                return self._forward_equations_grouped(plan, inputs, prev_state, batch_first)
         return self._forward_modules(inputs, prev_state, batch_first)
 
     def _forward_modules(self, inputs, prev_state=None, batch_first=False):
@@ -197,6 +212,49 @@ class Weinhardt2024RNN(BaseRNN):
             "x_value_reward": value_reward.view(batch, n_actions),
             "x_value_choice": value_choice.view(batch, n_actions),
             "x_learning_rate_reward": learning_rate.view(batch, n_actions),
+        }
+        return self.post_forward_pass(logits, batch_first), self.get_state()
+
+
+    def _forward_equations_grouped(self, plan: EquationPlan, inputs, prev_state=None, batch_first=False):
+        """Same function as `_forward_modules` with equations in place of the modules, all four equations of a
+        trial evaluated together (grouped_equations.py)."""
+        (actions, rewards, _, _), (participant_id, _), _, timesteps = self.init_forward_pass(
+            inputs, prev_state, batch_first
+        )
+        participant_embedding = self.participant_embedding(participant_id[:, 0])
+        weights = plan.weights_of(self.equations)
+        learning_rate, value_reward, value_choice = (
+            self.state[name] for name in ("x_learning_rate_reward", "x_value_reward", "x_value_choice")
+        )
+        ones = torch.ones_like(value_reward)
+        reward_values, choice_values = [], []
+        for t, (action, reward, padded_t) in enumerate(zip(actions, rewards, timesteps.padded)):
+            sources = dict(learning_rate=learning_rate, value_reward=value_reward, value_choice=value_choice,
+                           action=action, reward=reward)  # fmt: skip
+            table = plan.table(sources, ones)
+            rate, reward_not_chosen, choice_chosen, choice_not_chosen = plan.evaluate(table, weights).unbind(-1)
+            # As call_module does: each update kept where its arms are selected, 0 elsewhere.
+            not_action = 1 - action
+            next_learning_rate = rate * action
+            next_value_reward = reward_prediction_error_update(value_reward, torch.stack([reward, next_learning_rate], -1)) * action + reward_not_chosen * not_action
+            next_value_choice = choice_chosen * action + choice_not_chosen * not_action
+            reward_values.append(next_value_reward)
+            choice_values.append(next_value_choice)
+            if padded_t:
+                real = timesteps.real[t][:, None]
+                next_learning_rate = torch.where(real, next_learning_rate, learning_rate)
+                next_value_reward = torch.where(real, next_value_reward, value_reward)
+                next_value_choice = torch.where(real, next_value_choice, value_choice)
+            learning_rate, value_reward, value_choice = next_learning_rate, next_value_reward, next_value_choice
+
+        beta_reward = self.betas["x_value_reward"](participant_embedding)
+        beta_choice = self.betas["x_value_choice"](participant_embedding)
+        logits = torch.stack(reward_values) * beta_reward + torch.stack(choice_values) * beta_choice
+        self.state = {
+            "x_value_reward": value_reward,
+            "x_value_choice": value_choice,
+            "x_learning_rate_reward": learning_rate,
         }
         return self.post_forward_pass(logits, batch_first), self.get_state()
 

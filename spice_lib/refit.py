@@ -18,6 +18,7 @@ import torch
 
 from spice_lib.equations import equation_model, model_equations
 from spice_lib.evaluation import log_likelihood_per_participant
+from spice_lib.progress import Progress
 from spice_lib.rnn import BaseRNN
 from spice_lib.training import next_choice_nll
 from spice_lib.xs_layout import split_xs
@@ -114,16 +115,20 @@ def minimise(
     parameters: list[torch.Tensor],
     max_iterations: int,
     log: Callable[[str], None] = print,
+    description: str = "Refit",
 ) -> float:
     """L-BFGS with a strong-Wolfe line search; if its line search runs into a region where the model's
     values explode (an equation can leave the range its module was trained in), start again from the
     distilled values with Adam, whose small steps stay near them, and say so through `log`. Returns the
-    final loss (NaN on failure)."""
+    final loss (NaN on failure). A long minimisation shows its progress (evaluations of the loss, at most
+    L-BFGS's max_eval of them) as `progress.Progress` does, under `description`."""
     start = [p.detach().clone() for p in parameters]
+    max_evaluations = max_iterations * 5 // 4  # torch.optim.LBFGS's default max_eval
     optimizer = torch.optim.LBFGS(
-        parameters, lr=1.0, max_iter=max_iterations, tolerance_grad=1e-5, tolerance_change=1e-7,
-        history_size=100, line_search_fn="strong_wolfe",
+        parameters, lr=1.0, max_iter=max_iterations, max_eval=max_evaluations, tolerance_grad=1e-5,
+        tolerance_change=1e-7, history_size=100, line_search_fn="strong_wolfe",
     )  # fmt: skip
+    progress = Progress(max_evaluations, "evaluations", log, description, total_is_bound=True)
 
     def closure():
         optimizer.zero_grad()
@@ -131,10 +136,12 @@ def minimise(
         if not torch.isfinite(value):
             raise FloatingPointError("non-finite loss")
         value.backward()
+        progress.advance(1, f"NLL per trial {value.item():.5f}")
         return value
 
     try:
-        optimizer.step(closure)
+        with progress:
+            optimizer.step(closure)
         with torch.no_grad():
             value = loss().item()
         if math.isfinite(value):

@@ -11,8 +11,8 @@ config's `incremental_modules`, the change x[k+1] - x[k] = Theta(x[k] - c, u[k])
 
 from __future__ import annotations
 
-import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +20,9 @@ import pysindy as ps
 import torch
 
 from spice_lib.equations import EquationSet, ModuleEquation, participant_betas
+from spice_lib.progress import Progress
 from spice_lib.rnn import BaseRNN
 from spice_lib.spice_config import SpiceConfig
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,30 +123,39 @@ def distill_recording(
     participant_ids: list[str],
     settings: DistillationSettings,
     centers: dict[str, float] | None = None,
+    log: Callable[[str], None] | None = print,
 ) -> dict[str, ModuleEquation]:
     """Equations of every module in `config.rnn_modules` for every participant, from a recording
     (`Recording.stacked()`, or a hand-built dict of the same shape). centers: each module's initial value
-    (used when settings.center)."""
+    (used when settings.center). Progress (one fit per participant and module) goes to a bar in a terminal,
+    else to `log`; log=None shows none."""
     modules = {}
-    for module in config.rnn_modules:
-        center = (centers or {}).get(module, 0.0) if settings.center else 0.0
-        incremental = module in config.incremental_modules
-        samples = module_samples(recorded, config, module)
-        names = [module] + list(config.library_setup.get(module, []))
-        coefficient_rows, powers = [], None
-        for participant, participant_id in enumerate(participant_ids):
-            mine = samples.participant == participant
-            if mine.sum() < 2:
-                raise ValueError(
-                    f"participant {participant_id!r} has {int(mine.sum())} samples for module {module!r}; "
-                    f"each participant needs sessions in the data being distilled"
-                )
-            coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center, incremental)
-            coefficient_rows.append(coefficients)
-        bounds = recorded.get("ranges", {}).get(module) or _margin_around(samples.targets)
-        modules[module] = ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds, incremental)
-        logger.info("distilled %s for %d participants", module, len(participant_ids))
+    progress = Progress(len(config.rnn_modules) * len(participant_ids), "equations", log, "Distilling")
+    with progress:
+        for module in config.rnn_modules:
+            modules[module] = _distill_module(recorded, config, module, participant_ids, settings, centers, progress)
     return modules
+
+
+def _distill_module(recorded, config, module, participant_ids, settings, centers, progress) -> ModuleEquation:
+    """One module's equations, one SINDy fit per participant."""
+    center = (centers or {}).get(module, 0.0) if settings.center else 0.0
+    incremental = module in config.incremental_modules
+    samples = module_samples(recorded, config, module)
+    names = [module] + list(config.library_setup.get(module, []))
+    coefficient_rows, powers = [], None
+    for participant, participant_id in enumerate(participant_ids):
+        mine = samples.participant == participant
+        if mine.sum() < 2:
+            raise ValueError(
+                f"participant {participant_id!r} has {int(mine.sum())} samples for module {module!r}; "
+                f"each participant needs sessions in the data being distilled"
+            )
+        coefficients, powers = fit_equation(samples.variables[mine], samples.targets[mine], names, settings, center, incremental)
+        coefficient_rows.append(coefficients)
+        progress.advance(1, module)
+    bounds = recorded.get("ranges", {}).get(module) or _margin_around(samples.targets)
+    return ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds, incremental)
 
 
 def distill(
@@ -156,13 +164,14 @@ def distill(
     xs: torch.Tensor,
     participant_ids: list[str],
     settings: DistillationSettings | None = None,
+    log: Callable[[str], None] | None = print,
 ) -> EquationSet:
     """Equations of every module in `config.rnn_modules` for every participant, plus the RNN's betas.
 
     xs: the sessions to run the RNN over (batch first, DatasetRNN layout); each participant's equations
-    are fitted on that participant's own sessions.
+    are fitted on that participant's own sessions. log: progress lines where no bar is drawn.
     """
     recorded = record(rnn, xs)
     centers = {module: float(rnn.init_values.get(state, 0.0)) for module, state in recorded["states"].items()}
-    modules = distill_recording(recorded, config, participant_ids, settings or DistillationSettings(), centers)
+    modules = distill_recording(recorded, config, participant_ids, settings or DistillationSettings(), centers, log)
     return EquationSet(modules, participant_betas(rnn, len(participant_ids)), list(participant_ids))

@@ -32,9 +32,10 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib.progress import format_duration
 from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
-from spice_lib.training import format_duration, session_nll
+from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -199,7 +200,7 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
 
     trainable = free_parameters(candidate)
     n_predicted = has_next_choice(repeated_ys).sum()
-    final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log)
+    final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log, "Term selection refit")
     for parameter in candidate.parameters():
         parameter.requires_grad_(False)
     if not math.isfinite(final):

@@ -16,6 +16,7 @@ from torch import nn
 from tqdm import tqdm
 
 from spice_lib.checkpoint import read_checkpoint, restore, run_identity, write_checkpoint
+from spice_lib.progress import format_duration
 from spice_lib.xs_layout import has_next_choice
 
 
@@ -58,17 +59,6 @@ def validation_sessions(validation_split: float, n_sessions: int) -> int:
         )
         raise ValueError(f"validation_split={validation_split} leaves no sessions for training or validation of {n_sessions} sessions; {fix}")
     return n_validation
-
-
-def format_duration(seconds: float) -> str:
-    """A duration as a person reads it: 11.6s, 3m05s, 1h02m."""
-    if seconds < 59.95:  # what would round to 60.0s reads as 1m00s
-        return f"{max(seconds, 0.0):.1f}s"
-    minutes, seconds = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 @dataclass

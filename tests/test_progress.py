@@ -1,5 +1,5 @@
-"""Training shows its progress: a tqdm bar where stderr is a terminal, the time left on the log lines elsewhere,
-and neither changes the weights."""
+"""Long work shows its progress: a tqdm bar where stderr is a terminal, the time left on the log lines elsewhere.
+Training's progress does not change the weights; distillation counts its equations, a refit its evaluations."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 import torch
 from tqdm import tqdm
 
-from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
-from spice_lib.training import format_duration
+from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset, progress
+from spice_lib.progress import format_duration
+from spice_lib.refit import minimise
+from spice_lib.sindy import distill
 
 
 class Terminal(io.StringIO):
@@ -109,3 +111,57 @@ def test_the_bar_closes_when_training_fails_and_resumes_where_the_checkpoint_is(
     bar = terminal.getvalue()
     assert "3/6" in bar and "0/6" not in bar
     assert "6/6" in bar
+
+
+@pytest.fixture
+def a_line_per_step(monkeypatch):
+    """Progress lines after every piece of work instead of every few seconds."""
+    monkeypatch.setattr(progress, "LINE_EVERY_SECONDS", 0.0)
+
+
+def test_distillation_counts_its_equations_on_log_lines(data, a_line_per_step):
+    trained = estimator(refit_parameters="none", select_terms=False).train(*data)
+    lines = []
+    distill(trained.rnn_, WEINHARDT_2024_CONFIG, data[0], trained.participant_ids_, log=lines.append)
+
+    pattern = r"Distilling: (\d)/4 equations \((x_\w+)\), \d+\.\d equations/s, (\S+) left"
+    matches = [re.fullmatch(pattern, line) for line in lines[:-1]]
+    assert all(matches), lines
+    assert [match[1] for match in matches] == ["1", "2", "3", "4"]
+    assert [match[2] for match in matches] == list(WEINHARDT_2024_CONFIG.rnn_modules)
+    assert matches[-1][3] == "0.0s"
+    assert re.fullmatch(r"Distilling: 4 equations in \d+\.\ds", lines[-1])
+
+
+def test_a_refit_says_at_most_how_long_it_has_left(a_line_per_step):
+    target = torch.tensor([1.0, -2.0])
+    parameter = torch.zeros(2, requires_grad=True)
+    lines = []
+    final = minimise(lambda: ((parameter - target) ** 2).sum(), [parameter], max_iterations=8, log=lines.append)
+
+    assert final < 1e-8
+    pattern = r"Refit: (\d+)/10 evaluations \(NLL per trial \d+\.\d{5}\), \d+\.\d evaluations/s, at most (\S+) left"
+    matches = [re.fullmatch(pattern, line) for line in lines[:-1]]
+    assert all(matches), lines
+    assert [int(match[1]) for match in matches] == list(range(1, len(matches) + 1))
+    assert re.fullmatch(rf"Refit: {len(matches)} evaluations in \d+\.\ds", lines[-1])
+
+
+def test_work_done_within_seconds_prints_no_progress():
+    parameter = torch.zeros(2, requires_grad=True)
+    lines = []
+    minimise(lambda: ((parameter - 1.0) ** 2).sum(), [parameter], max_iterations=8, log=lines.append)
+
+    assert lines == []
+
+
+def test_a_terminal_shows_the_distillation_as_a_bar_and_its_log_stays_quiet(data, monkeypatch, a_line_per_step):
+    trained = estimator(refit_parameters="none", select_terms=False).train(*data)
+    terminal = on_a_terminal(monkeypatch)
+    lines = []
+    distill(trained.rnn_, WEINHARDT_2024_CONFIG, data[0], trained.participant_ids_, log=lines.append)
+
+    bar = terminal.getvalue()
+    assert "Distilling" in bar and "/4 " in bar and "equation/s" in bar  # tqdm redraws at most every 0.1 s
+    assert lines == []
+    assert not open_bars()

@@ -18,7 +18,9 @@ from spice_lib import (
     Weinhardt2024RNN,
     create_dataset,
 )
+from spice_lib.equations import EquationSet, equation_model
 from spice_lib.plotting import plot_session
+from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.training import next_choice_nll
 from spice_lib.tutorial_rnn import CustomRNN, custom_config
 
@@ -95,6 +97,49 @@ def test_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dat
         assert other.keys() == gradients[0].keys()
         for name in gradients[0]:
             torch.testing.assert_close(gradients[0][name], other[name], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("degree", [1, 2])
+@pytest.mark.parametrize("case", ["two arms, one participant", "three arms, four participants, padded, one equation unbounded"])
+def test_the_equation_models_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dataset, case, degree):
+    """Every term of every module switched on, with each participant's own numbers; the same logits, final
+    state and gradients of coefficients and betas whichever path runs."""
+    if case.startswith("two"):
+        dataset, n_actions, participant_ids = small_dataset, 2, ["0"]
+    else:
+        dataset, n_actions, participant_ids = ragged_three_arm_dataset()[0], 3, ["a", "b", "c", "d"]
+    rnn = randomised(Weinhardt2024RNN(n_actions=n_actions, n_participants=len(participant_ids)))
+    distilled = distill(rnn, WEINHARDT_2024_CONFIG, dataset.xs, participant_ids, DistillationSettings(degree=degree, threshold=0.0), log=None)
+    rng = np.random.default_rng(degree)
+    modules = {}
+    for name, equation in distilled.modules.items():
+        # kept inside their bounds, where the gradients live: values near 0.5, changes near 0
+        constant = equation.powers.sum(1) == 0
+        coefficients = rng.normal(0.0, 0.1 if equation.incremental else 0.3, equation.coefficients.shape)
+        coefficients += 0.0 if equation.incremental else 0.5 * constant
+        modules[name] = equation.with_coefficients(coefficients)
+    if "unbounded" in case:
+        modules["x_value_reward_not_chosen"].bounds = None
+    model = equation_model(rnn, EquationSet(modules, distilled.betas, participant_ids))
+    assert all((model.equations.coefficients[name] != 0).all() for name in modules)
+
+    outputs = []
+    for grouped in (True, False):
+        model.use_grouped_path = grouped
+        for parameter in model.parameters():
+            parameter.requires_grad_(True)
+        model.zero_grad()
+        logits, state = model(dataset.xs, batch_first=True)
+        next_choice_nll(logits, dataset.ys).backward()
+        outputs.append((logits.detach(), state, {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}))
+    (grouped_logits, grouped_state, grouped_gradients), (loop_logits, loop_state, loop_gradients) = outputs
+    torch.testing.assert_close(grouped_logits, loop_logits, atol=1e-5, rtol=1e-5)
+    for name in loop_state:
+        torch.testing.assert_close(grouped_state[name], loop_state[name], atol=1e-5, rtol=1e-5)
+    assert sorted(grouped_gradients) == sorted(loop_gradients) and len(loop_gradients) == 4 + 2  # coefficients, betas
+    for name in loop_gradients:
+        assert loop_gradients[name].abs().max() > 0, name
+        torch.testing.assert_close(grouped_gradients[name], loop_gradients[name], atol=1e-5, rtol=1e-5)
 
 
 class TimestepsLastRNN(BaseRNN):

@@ -2,6 +2,7 @@ import numpy as np
 import torch
 
 from spice_lib import AgentQ, BanditsDrift, BanditsFixed, create_dataset, sample_population, save_dataset
+from spice_lib.simulation import simulate
 
 
 def test_create_dataset_returns_dataset_sessions_and_parameters(tutorial_agent):
@@ -66,3 +67,18 @@ def test_counterfactual_task_shows_every_arm(tutorial_agent):
     assert (dataset.xs[..., 2:4] >= 0).all()
     plain, _, _ = create_dataset(tutorial_agent, BanditsDrift(0.2), 10, 4, seed=3)
     assert ((plain.xs[..., 2:4] == -1).sum(-1) == 1).all()  # exactly the unchosen arm is hidden
+
+
+def test_the_simulation_benchmarks_baseline_plays_the_same_agent_and_task():
+    """The per-trial loop that `benchmarks/bench_simulation.py` times as the baseline must simulate what
+    `simulate` does, or the speed-up compares different work: stay and reward rates agree."""
+    from benchmarks.bench_simulation import PARAMETERS, SIGMA, per_trial_loop
+
+    loop_choices, loop_rewards = per_trial_loop(400, 100, np.random.default_rng(0))
+    sessions = simulate(AgentQ(**PARAMETERS), BanditsDrift(SIGMA), 100, np.zeros(400, int), np.random.default_rng(1))
+
+    def stay_rate(choices):
+        return (choices[:, 1:] == choices[:, :-1]).mean()
+
+    assert abs(stay_rate(loop_choices) - stay_rate(sessions.choices)) < 0.02
+    assert abs(loop_rewards.mean() - sessions.rewards.max(-1).mean()) < 0.02
