@@ -1,0 +1,79 @@
+"""Validation (not in CI): does term selection end in the same structures when the same function is
+computed in another order?
+
+The equation model has two paths that compute the same function (`Weinhardt2024RNN`'s grouped path and the
+tutorial's module-by-module loop; tests/test_rnn.py checks logits and gradients agree to 1e-5). Their
+floating-point rounding differs, so L-BFGS takes slightly different paths. Where refits are converged,
+the selected terms cannot depend on that; where a participant's structures differ, a close call was
+decided by where an unconverged refit stopped. For every run of a parameter set of a finished study, this
+distils the trained network again with each path (the study's distillation settings, without
+resamples) and prints, per run, the participants whose terms differ, each path's term count and the
+difference of their training NLL (summed over the participant's trials).
+
+Usage: python -m benchmarks.selection_stability [--study results] [--parameter-set population] [--seeds 1 2]
+       (the study's results folder, after `make run`; each distillation runs twice, one thread each)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from benchmarks.common import ROOT, print_table
+from spice_lib.estimator import SpiceEstimator
+from spice_lib.refit import participant_nll
+from spice_lib.term_selection import current_support
+from spice_lib.trials_io import load_dataset
+
+
+def selected(run: Path, data: Path, grouped: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(support, training NLL summed per participant) after distilling the run's network on one path."""
+    torch.set_num_threads(1)
+    settings = yaml.safe_load((ROOT / "config.yaml").read_text())["distillation"]
+    estimator = SpiceEstimator.load(run / "model.pt")
+    estimator.set_params(
+        sindy_degree=settings["degree"], sindy_threshold=settings["threshold"], sindy_ridge=settings["ridge"],
+        sindy_center=settings["center"], refit_parameters=settings["refit_parameters"],
+        select_terms=settings["select_terms"], share_strength=settings["share_strength"], resamples=0, n_threads=1,
+        verbose=False,
+    )  # fmt: skip
+    estimator.rnn_.use_grouped_path = grouped  # the equation models are copies of this network
+    dataset, _ = load_dataset(data / "trials.parquet")
+    estimator.distill(dataset.xs, dataset.ys)
+    nll, n = participant_nll(estimator.spice_model_, dataset.xs, dataset.ys)
+    return current_support(estimator.spice_model_), nll * n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--study", type=Path, default=ROOT / "results")
+    parser.add_argument("--parameter-set", default="population")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    arguments = parser.parse_args()
+    rows = []
+    for seed in arguments.seeds:
+        key = f"parameter_set~{arguments.parameter_set}/seed~{seed}"
+        jobs = [(arguments.study / "models" / key, arguments.study / "data" / key, grouped) for grouped in (True, False)]
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            (grouped_support, grouped_nll), (loop_support, loop_nll) = pool.starmap(selected, jobs)
+        differs = np.zeros(len(grouped_nll), dtype=bool)
+        for name in grouped_support:
+            differs |= (grouped_support[name] != loop_support[name]).any(1)
+        for participant in np.flatnonzero(differs):
+            rows.append({
+                "seed": seed, "participant": int(participant),
+                "modules whose terms differ": ", ".join(n for n in grouped_support if (grouped_support[n][participant] != loop_support[n][participant]).any()),
+                "terms grouped / loop": f"{int(sum(s[participant].sum() for s in grouped_support.values()))} / {int(sum(s[participant].sum() for s in loop_support.values()))}",
+                "NLL grouped - loop": float(grouped_nll[participant] - loop_nll[participant]),
+            })  # fmt: skip
+        print(f"seed {seed}: {int(differs.sum())} of {len(differs)} participants end with other terms", flush=True)
+    print_table(f"Participants whose selected terms depend on the path ({arguments.parameter_set})", rows)
+
+
+if __name__ == "__main__":
+    main()
