@@ -27,16 +27,13 @@ from benchmarks.own_data_scale import population_ranges
 from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
 from spice_lib.agents import sample_population
 from spice_lib.equations import equation_model
+from spice_lib.progress import silent
 from spice_lib.refit import refit_equation_model
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.term_selection import select_terms
 from spice_lib.xs_layout import split_xs
 
 TARGET_SECONDS = 120  # distillation and refit of 1,000 participants on 2 cores
-
-
-def quiet(_: str) -> None:
-    pass
 
 
 def plain_refits(rnn, equations, xs, ys, participants: range) -> float:
@@ -48,7 +45,7 @@ def plain_refits(rnn, equations, xs, ys, participants: range) -> float:
         own_xs = xs[mine].clone()
         split_xs(own_xs, 2).participant[:] = 0
         model = equation_model(rnn, equations.subset([participant]))
-        refit_equation_model(model, own_xs, ys[mine], "coefficients", threshold=0.05, log=quiet)
+        refit_equation_model(model, own_xs, ys[mine], "coefficients", threshold=0.05, log=silent)
     return time.perf_counter() - start
 
 
@@ -68,7 +65,7 @@ def run(n_participants: int, n_plain: int, threads: int, selection: bool) -> lis
     distilled = time.perf_counter() - start
     model = equation_model(rnn, equations)
     start = time.perf_counter()
-    refit_equation_model(model, xs, ys, "coefficients", threshold=0.05, log=quiet)
+    refit_equation_model(model, xs, ys, "coefficients", threshold=0.05, log=silent)
     refitted = time.perf_counter() - start
     plain = plain_refits(rnn, equations, xs, ys, range(min(n_plain, n_participants))) * n_participants / min(n_plain, n_participants)
 
@@ -81,7 +78,7 @@ def run(n_participants: int, n_plain: int, threads: int, selection: bool) -> lis
     ]
     if selection:
         start = time.perf_counter()
-        select_terms(model, xs, ys, log=quiet)
+        select_terms(model, xs, ys, log=silent)
         rows.append({label: "term selection (stepwise BIC)", "seconds": time.perf_counter() - start, "speed-up": ""})
     return rows
 

@@ -24,6 +24,7 @@ from spice_lib.equations import EquationSet, TermInclusion, equation_model, mode
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.notation import printout, text_legend
+from spice_lib.progress import silent
 from spice_lib.provenance import package_versions
 from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, print_constants_at_bounds, refit_equation_model
 from spice_lib.rnn import BaseRNN
@@ -254,43 +255,43 @@ class SpiceEstimator:
         settings = DistillationSettings(
             degree=self.sindy_degree, threshold=self.sindy_threshold, ridge=self.sindy_ridge, center=self.sindy_center
         )
-        self._log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
+        log = self._log if self.verbose else silent  # silent: no progress bars either
+        log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
         with self._threads():
-            progress_log = self._log if self.verbose else None
-            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings, progress_log))
+            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings, log))
             if self.refit_parameters != "none":
                 refit_equation_model(
-                    self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=self._log
+                    self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log
                 )
             self.term_switches_ = None
             if self.select_terms and self.refit_parameters == "coefficients":
-                self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=self._log)
+                self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=log)
             elif self.select_terms:
-                self._log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
+                log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
             self.population_prior_ = self.structure_search_ = None
             if self.share_strength and self.refit_parameters == "coefficients":
                 if self.n_participants >= population.MIN_PARTICIPANTS:
-                    fit, self.structure_search_ = population.choose_structure(self.spice_model_, xs, ys, log=self._log)
+                    fit, self.structure_search_ = population.choose_structure(self.spice_model_, xs, ys, log=log)
                     self.spice_model_, self.population_prior_ = fit.model, fit.prior
-                    print_constants_at_bounds(self.spice_model_, log=self._log)
+                    print_constants_at_bounds(self.spice_model_, log=log)
                 else:
-                    self._log(
+                    log(
                         f"Sharing strength needs {population.MIN_PARTICIPANTS} participants or more to estimate a "
                         f"population; with {self.n_participants}, each participant's equations stand alone."
                     )
             self.chance_repairs_ = None
             if self.refit_parameters == "coefficients":
-                self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=self._log)
+                self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=log)
             self.equations_ = model_equations(self.spice_model_)
             if self.resamples:
-                self.equations_.inclusion = self._term_inclusion(xs, ys)
+                self.equations_.inclusion = self._term_inclusion(xs, ys, log)
         return self
 
-    def _term_inclusion(self, xs, ys) -> TermInclusion | None:
+    def _term_inclusion(self, xs, ys, log: Callable[[str], None]) -> TermInclusion | None:
         if not (self.select_terms and self.refit_parameters == "coefficients"):
-            self._log("Inclusion probabilities resample term selection: they need select_terms and refit_parameters='coefficients'.")
+            log("Inclusion probabilities resample term selection: they need select_terms and refit_parameters='coefficients'.")
             return None
-        return inclusion.term_inclusion(self.spice_model_, xs, ys, self.resamples, seed=self.seed_, log=self._log)
+        return inclusion.term_inclusion(self.spice_model_, xs, ys, self.resamples, seed=self.seed_, log=log)
 
     def set_equations(self, equations: EquationSet) -> SpiceEstimator:
         """Use `equations` (e.g. read from an equations table) as the equation model."""

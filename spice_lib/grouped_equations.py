@@ -26,9 +26,8 @@ from spice_lib.equations import EquationModules
 class EquationPlan:
     """columns: (source, offset) of each column of a trial's table, column 0 being the constant 1;
     factors (n_terms, degree): the columns whose product is each term of every module, modules one after
-    another; modules: their order; weights_of(): per session, each term's coefficient in its module's
-    column (batch, n_terms, n_modules); centers, lower, upper (n_modules,): what `EquationModules.evaluate`
-    adds and clamps to (+-inf where an equation has no bounds)."""
+    another in the order of `modules`; term_module (n_terms,): each term's module; centers, lower, upper
+    (n_modules,): what `EquationModules.evaluate` adds and clamps to (+-inf where an equation has no bounds)."""
 
     columns: list[tuple[str, float]]
     factors: torch.Tensor

@@ -6,7 +6,10 @@ not-chosen arm's reward value, and chosen/not-chosen modules for a choice (perse
 `forward` is the tutorial's loop; when nothing is recorded and no equation replaces a module it takes an
 equivalent grouped path (`_forward_grouped`) that evaluates all four modules of a trial as two matrix
 products, which trains several times faster (benchmarks/bench_training.py). Both paths read the same
-parameters, so a model trains on one and is recorded or distilled on the other.
+parameters, so a model trains on one and is recorded or distilled on the other. As an equation model
+(equations in place of the modules) it takes a grouped path of the equations too
+(`_forward_equations_grouped`, grouped_equations.py), which refits several times faster
+(benchmarks/bench_equations.py). `use_grouped_path = False` runs the tutorial's loop throughout.
 
 `RescorlaWagnerRNN` and `ForgettingRNN` are smaller models for teaching and tests.
 """
@@ -215,7 +218,6 @@ class Weinhardt2024RNN(BaseRNN):
         }
         return self.post_forward_pass(logits, batch_first), self.get_state()
 
-
     def _forward_equations_grouped(self, plan: EquationPlan, inputs, prev_state=None, batch_first=False):
         """Same function as `_forward_modules` with equations in place of the modules, all four equations of a
         trial evaluated together (grouped_equations.py)."""
@@ -237,7 +239,8 @@ class Weinhardt2024RNN(BaseRNN):
             # As call_module does: each update kept where its arms are selected, 0 elsewhere.
             not_action = 1 - action
             next_learning_rate = rate * action
-            next_value_reward = reward_prediction_error_update(value_reward, torch.stack([reward, next_learning_rate], -1)) * action + reward_not_chosen * not_action
+            value_chosen = reward_prediction_error_update(value_reward, torch.stack([reward, next_learning_rate], -1))
+            next_value_reward = value_chosen * action + reward_not_chosen * not_action
             next_value_choice = choice_chosen * action + choice_not_chosen * not_action
             reward_values.append(next_value_reward)
             choice_values.append(next_value_choice)

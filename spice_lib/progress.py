@@ -28,6 +28,10 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+def silent(message: str) -> None:
+    """A log that drops every line; given to `Progress`, it draws no bar either (a quiet estimator)."""
+
+
 class Progress:
     """Count up to `total` items of work named `what` (a plural noun: "equations").
 
@@ -54,7 +58,7 @@ class Progress:
         self.done, self.note, self.printed = 0, "", False
         self.started = self.last_line = time.perf_counter()
         self.bar = tqdm(total=self.total, unit=what.rstrip("s") or what, desc=description, file=sys.stderr,
-                        disable=log is None or not sys.stderr.isatty(), leave=False)  # fmt: skip
+                        disable=log in (None, silent) or not sys.stderr.isatty(), leave=False)  # fmt: skip
 
     def __enter__(self) -> Progress:
         return self

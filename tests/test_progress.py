@@ -165,3 +165,12 @@ def test_a_terminal_shows_the_distillation_as_a_bar_and_its_log_stays_quiet(data
     assert "Distilling" in bar and "/4 " in bar and "equation/s" in bar  # tqdm redraws at most every 0.1 s
     assert lines == []
     assert not open_bars()
+
+
+def test_a_quiet_estimator_draws_no_bar_while_distilling_and_refitting(data, monkeypatch, a_line_per_step):
+    trained = estimator(refit_parameters="coefficients", select_terms=True).train(*data)
+    terminal = on_a_terminal(monkeypatch)
+    trained.distill(*data)
+
+    assert terminal.getvalue() == ""
+    assert not open_bars()
