@@ -1,8 +1,8 @@
 """Progress of long work over many items (participants, equations): a tqdm bar with its rate and time left
 where stderr is a terminal; elsewhere (a job's log) a few lines with the rate and the time left.
 
-Training has its own progress (training.train: losses and checkpoints on its lines); this is for the
-distillation's per-participant work.
+Training has its own progress (training.train: losses and checkpoints on its lines); this one counts the
+distillation's SINDy fits and each refit's evaluations of the likelihood (sindy.py, refit.minimise).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ class Progress:
 
     log: where the lines go when no bar is drawn: one once `every_seconds` (default LINE_EVERY_SECONDS) have
     passed since the start or the last line, and a last one at the end if any was printed (work that ends
-    sooner prints nothing); with a
-    bar, nothing is logged, the bar says it all; None: no progress at all. total_is_bound: `total` is a most
-    (an optimiser's evaluations), so the time left is an upper bound. Use as a context manager;
-    `advance(n, note)` after each piece of work, note saying what is being worked on.
+    sooner prints nothing). Where stderr is a terminal a bar is drawn instead and nothing is logged. None or
+    `silent`: no progress at all. total_is_bound: `total` is an upper limit (an optimiser's evaluations), so
+    the time left is an upper bound. Use as a context manager; `advance(n, note)` after each piece of work,
+    note saying what is being worked on.
     """
 
     def __init__(
