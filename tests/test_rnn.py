@@ -18,7 +18,7 @@ from spice_lib import (
     Weinhardt2024RNN,
     create_dataset,
 )
-from spice_lib.equations import EquationSet, equation_model
+from spice_lib.equations import EquationSet, ModuleEquation, equation_model
 from spice_lib.plotting import plot_session
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.training import next_choice_nll
@@ -100,7 +100,14 @@ def test_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dat
 
 
 @pytest.mark.parametrize("degree", [1, 2])
-@pytest.mark.parametrize("case", ["two arms, one participant", "three arms, four participants, padded, one equation unbounded"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "two arms, one participant",
+        "three arms, four participants, padded, one equation unbounded",
+        "two arms, forgetting that reads the reward and the chosen arm's trace",  # a library of a user's config
+    ],
+)
 def test_the_equation_models_grouped_path_computes_the_same_function_as_the_tutorials_loop(small_dataset, case, degree):
     """Every term of every module switched on, with each participant's own numbers; the same logits, final
     state and gradients of coefficients and betas whichever path runs."""
@@ -120,6 +127,14 @@ def test_the_equation_models_grouped_path_computes_the_same_function_as_the_tuto
         modules[name] = equation.with_coefficients(coefficients)
     if "unbounded" in case:
         modules["x_value_reward_not_chosen"].bounds = None
+    if "reads" in case:
+        forgetting = modules["x_value_reward_not_chosen"]
+        variables = forgetting.variables + ["c_reward", "x_value_choice_chosen"]
+        powers = np.vstack([np.zeros(len(variables), dtype=int), np.eye(len(variables), dtype=int)])  # 1, own, r, trace
+        coefficients = rng.normal(0.0, 0.1, (len(participant_ids), len(powers)))
+        coefficients[:, 1] -= 0.3  # a decay, so that the value stays inside its bounds
+        # bounds around the centre: a randomised network's range need not hold it
+        modules["x_value_reward_not_chosen"] = ModuleEquation(variables, powers, coefficients, forgetting.center, (-1.0, 2.0), True)
     model = equation_model(rnn, EquationSet(modules, distilled.betas, participant_ids))
     assert all((model.equations.coefficients[name] != 0).all() for name in modules)
 
