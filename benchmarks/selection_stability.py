@@ -6,9 +6,9 @@ tutorial's module-by-module loop; tests/test_rnn.py checks logits and gradients 
 floating-point rounding differs, so L-BFGS takes slightly different paths. Where refits are converged,
 the selected terms cannot depend on that; where a participant's structures differ, a close call was
 decided by where an unconverged refit stopped. For every run of a parameter set of a finished study, this
-distils the trained network again with each path (the study's distillation settings, without
-resamples) and prints, per run, the participants whose terms differ, each path's term count and the
-difference of their training NLL (summed over the participant's trials).
+distils the trained network again with each path (the distillation settings the study recorded in its
+equations table, without resamples) and prints, per run, the participants whose terms differ, each
+path's term count and the difference of their training NLL (summed over the participant's trials).
 
 Usage: python -m benchmarks.selection_stability [--study results] [--parameter-set population] [--seeds 1 2]
        (the study's results folder, after `make run`; each distillation runs twice, one thread each)
@@ -22,26 +22,22 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from benchmarks.common import ROOT, print_table
-from spice_lib.estimator import SpiceEstimator
+from spice_lib.equations import read_equations
+from spice_lib.estimator import SpiceEstimator, distillation_params
 from spice_lib.refit import participant_nll
 from spice_lib.term_selection import current_support
 from spice_lib.trials_io import load_dataset
 
 
-def selected(run: Path, data: Path, grouped: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """(support, training NLL summed per participant) after distilling the run's network on one path."""
+def selected(model: Path, data: Path, equations: Path, grouped: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(support, training NLL summed per participant) after distilling a run's network on one path; the
+    run's folders of results/models, results/data and results/equations."""
     torch.set_num_threads(1)
-    settings = yaml.safe_load((ROOT / "config.yaml").read_text())["distillation"]
-    estimator = SpiceEstimator.load(run / "model.pt")
-    estimator.set_params(
-        sindy_degree=settings["degree"], sindy_threshold=settings["threshold"], sindy_ridge=settings["ridge"],
-        sindy_center=settings["center"], refit_parameters=settings["refit_parameters"],
-        select_terms=settings["select_terms"], share_strength=settings["share_strength"], resamples=0, n_threads=1,
-        verbose=False,
-    )  # fmt: skip
+    _, provenance = read_equations(equations / "equations.parquet")  # the settings the study distilled with
+    estimator = SpiceEstimator.load(model / "model.pt")
+    estimator.set_params(**(distillation_params(provenance["settings"]) | dict(resamples=0, n_threads=1, verbose=False)))
     estimator.rnn_.use_grouped_path = grouped  # the equation models are copies of this network
     dataset, _ = load_dataset(data / "trials.parquet")
     estimator.distill(dataset.xs, dataset.ys)
@@ -58,7 +54,8 @@ def main() -> None:
     rows = []
     for seed in arguments.seeds:
         key = f"parameter_set~{arguments.parameter_set}/seed~{seed}"
-        jobs = [(arguments.study / "models" / key, arguments.study / "data" / key, grouped) for grouped in (True, False)]
+        folders = [arguments.study / kind / key for kind in ("models", "data", "equations")]
+        jobs = [(*folders, grouped) for grouped in (True, False)]
         with multiprocessing.get_context("spawn").Pool(2) as pool:
             (grouped_support, grouped_nll), (loop_support, loop_nll) = pool.starmap(selected, jobs)
         differs = np.zeros(len(grouped_nll), dtype=bool)

@@ -399,6 +399,21 @@ class SpiceEstimator:
         return estimator
 
 
+def distillation_params(section) -> dict:
+    """SpiceEstimator settings from the workflow config's `distillation:` section (or the settings a distill
+    job recorded in its equations table's provenance, which are that section)."""
+    return dict(
+        sindy_degree=section["degree"],
+        sindy_threshold=section["threshold"],
+        sindy_ridge=section["ridge"],
+        sindy_center=section["center"],
+        refit_parameters=section["refit_parameters"],
+        select_terms=section["select_terms"],
+        share_strength=section["share_strength"],
+        resamples=section["resamples"],
+    )
+
+
 def _import_class(qualified: str, path) -> type:
     module_name, _, name = qualified.partition(":")
     try:

@@ -35,12 +35,12 @@ def silent(message: str) -> None:
 class Progress:
     """Count up to `total` items of work named `what` (a plural noun: "equations").
 
-    log: where the lines go when no bar is drawn: one once `every_seconds` (default LINE_EVERY_SECONDS) have
-    passed since the start or the last line, and a last one at the end if any was printed (work that ends
-    sooner prints nothing). Where stderr is a terminal a bar is drawn instead and nothing is logged. None or
-    `silent`: no progress at all. total_is_bound: `total` is an upper limit (an optimiser's evaluations), so
-    the time left is an upper bound. Use as a context manager; `advance(n, note)` after each piece of work,
-    note saying what is being worked on.
+    log: where the lines go when no bar is drawn: one once LINE_EVERY_SECONDS have passed since the start
+    or the last line, and a last one at the end if any was printed (work that ends sooner prints nothing).
+    Where stderr is a terminal a bar is drawn instead and nothing is logged. None or `silent`: no progress
+    at all. total_is_bound: `total` is an upper limit (an optimiser's evaluations), so the time left is an
+    upper bound. Use as a context manager; `advance(n, note)` after each piece of work, note saying what is
+    being worked on.
     """
 
     def __init__(
@@ -49,11 +49,9 @@ class Progress:
         what: str,
         log: Callable[[str], None] | None,
         description: str,
-        every_seconds: float | None = None,
         total_is_bound: bool = False,
     ):
         self.total, self.what, self.log, self.description = int(total), what, log, description
-        self.every_seconds = LINE_EVERY_SECONDS if every_seconds is None else every_seconds
         self.total_is_bound = total_is_bound
         self.done, self.note, self.printed = 0, "", False
         self.started = self.last_line = time.perf_counter()
@@ -76,10 +74,10 @@ class Progress:
         if note:
             self.bar.set_postfix_str(note, refresh=False)
         now = time.perf_counter()
-        if self.log is None or not self.bar.disable or now - self.last_line < self.every_seconds:
+        if self.log is None or not self.bar.disable or now - self.last_line < LINE_EVERY_SECONDS:
             return
         self.last_line, self.printed = now, True
-        rate = self.done / (now - self.started)
+        rate = self.done / max(now - self.started, 1e-9)
         left = format_duration(max(self.total - self.done, 0) / rate)
         where = f" ({self.note})" if self.note else ""
         self.log(

@@ -7,7 +7,7 @@ from spice_lib.run_log import log_to_file
 
 with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.equations import write_equations
-    from spice_lib.estimator import SpiceEstimator
+    from spice_lib.estimator import SpiceEstimator, distillation_params
     from spice_lib.files import atomic_path
     from spice_lib.notation import latex_equations
     from spice_lib.provenance import provenance
@@ -15,17 +15,7 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
 
     settings = snakemake.params.distillation  # noqa: F821
     estimator = SpiceEstimator.load(snakemake.input.model)  # noqa: F821
-    estimator.set_params(
-        sindy_degree=settings["degree"],
-        sindy_threshold=settings["threshold"],
-        sindy_ridge=settings["ridge"],
-        sindy_center=settings["center"],
-        refit_parameters=settings["refit_parameters"],
-        select_terms=settings["select_terms"],
-        share_strength=settings["share_strength"],
-        resamples=settings["resamples"],
-        n_threads=snakemake.threads,  # noqa: F821
-    )
+    estimator.set_params(**distillation_params(settings), n_threads=snakemake.threads)  # noqa: F821
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
     estimator.distill(dataset.xs, dataset.ys)
 
