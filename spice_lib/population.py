@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
 from spice_lib.training import session_nll
@@ -50,9 +51,6 @@ MIN_PARTICIPANTS = 5
 
 # The smallest population spread: narrower than this, every participant has the population's value.
 MIN_SPREAD = 1e-3
-
-# The largest change of any number in one Newton step (coefficients and betas are of order 1 to 10).
-MAX_STEP = 1.0
 
 # The prior of the first, per-participant fit: wide enough to leave every number where its own data put it,
 # and a bound on those the data say nothing about.
@@ -163,13 +161,13 @@ def share_strength(
     participant = split_xs(xs, model.n_actions).participant[:, 0].long()
     n_predicted = float(has_next_choice(ys).sum())
 
-    def participant_nll() -> torch.Tensor:
+    def participant_nll(rows: torch.Tensor | None) -> torch.Tensor:  # the E-step's Newton steps want all rows
         per_session = session_nll(shared(xs, batch_first=True)[0], ys)
         return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(
             0, participant, per_session
         )
 
-    numbers = _Numbers(shared, participant_nll)
+    numbers = ParticipantNumbers(shared, participant_nll)
     # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
     # structure starts at 0 for everyone, and a prior centred there with no spread would hold it there.
     zeros = torch.zeros(len(numbers.slots), dtype=torch.float64, device=device)
@@ -226,109 +224,3 @@ def _new_terms_started(equations, support, reference, reference_support, structu
         coefficients[new] = np.broadcast_to(mean, coefficients.shape)[new]
         modules[name] = equation.with_coefficients(coefficients)
     return EquationSet(modules, equations.betas, equations.participant_ids)
-
-
-def _positive_semidefinite(hessian: torch.Tensor) -> torch.Tensor:
-    """Each matrix with its negative eigenvalues set to 0: away from an optimum, a direction of negative
-    curvature carries no information about where a number lies, and Newton's step would climb it."""
-    eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
-    return (eigenvectors * eigenvalues.clamp(min=0.0)[:, None, :]) @ eigenvectors.transpose(1, 2)
-
-
-class _Numbers:
-    """The numbers of an equation model that have a population prior, as "slots" (a term of a module in
-    the structure, or a beta), each with one value per participant, and per-participant Newton steps on
-    them. Participants do not share numbers, so each participant's problem is solved apart: one participant
-    whose likelihood is steep (with ~100 trials, a beta can run off) does not hold the step of the others,
-    as it would in one joint L-BFGS line search."""
-
-    def __init__(self, model: BaseRNN, participant_nll: Callable[[], torch.Tensor]):
-        self.model = model
-        self.participant_nll = participant_nll
-        equations = model.equations
-        self.slots: list[tuple[torch.Tensor, int, str, str]] = []  # (tensor, column, module, term)
-        term_names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
-        for name in equations.module_names:
-            in_structure = getattr(equations, f"support_{name}")[0] > 0
-            for column in np.flatnonzero(in_structure.cpu().numpy()):
-                self.slots.append((equations.coefficients[name], int(column), name, term_names[name][column]))
-        for name, beta in model.betas.items():
-            self.slots.append((beta.values, 0, "beta", name))
-        self.tensors = list({id(t): t for t, *_ in self.slots}.values())
-        for parameter in model.parameters():
-            parameter.requires_grad_(False)
-
-    def values(self) -> torch.Tensor:
-        """(n_participants, n_slots), float64."""
-        return torch.stack([tensor[:, column].detach() for tensor, column, *_ in self.slots], 1).double()
-
-    def set_values(self, values: torch.Tensor) -> None:
-        with torch.no_grad():
-            for slot, (tensor, column, *_) in enumerate(self.slots):
-                tensor[:, column] = values[:, slot].to(tensor.dtype)
-
-    def nll(self) -> torch.Tensor:
-        with torch.no_grad():
-            return self.participant_nll().double()
-
-    def derivatives(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Each participant's NLL, gradient (n_participants, n_slots) and Hessian (n_participants, n_slots,
-        n_slots).
-
-        The Hessian of the summed NLL is block-diagonal (participants share no numbers), so one
-        Hessian-vector product per slot (a 1 in that slot for every participant) gives that column of every
-        participant's Hessian at once."""
-        for tensor in self.tensors:
-            tensor.requires_grad_(True)
-        nll = self.participant_nll()
-        gradients = dict(zip(map(id, self.tensors), torch.autograd.grad(nll.sum(), self.tensors, create_graph=True)))
-        gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
-        # All Hessian-vector products in one batched backward pass (vmap over the graph): one per slot in turn
-        # costs as many passes through the recurrent graph as there are slots.
-        n_slots = len(self.slots)
-        directions = torch.eye(n_slots, dtype=gradient.dtype, device=gradient.device)[:, None, :]
-        second = torch.autograd.grad(
-            gradient, self.tensors, directions.expand(-1, len(gradient), -1), is_grads_batched=True, allow_unused=True
-        )  # per tensor: (direction, *tensor.shape)
-        of = {id(t): torch.zeros((n_slots,) + t.shape, dtype=t.dtype, device=t.device) if g is None else g for t, g in zip(self.tensors, second)}
-        for tensor in self.tensors:
-            tensor.requires_grad_(False)
-        by_direction = torch.stack([of[id(t)][:, :, c] for t, c, *_ in self.slots], 2)  # (direction, participant, slot)
-        hessian = by_direction.transpose(0, 1).detach().double()
-        return nll.detach().double(), gradient.detach().double(), (hessian + hessian.transpose(1, 2)) / 2
-
-    def newton(self, mean: torch.Tensor, precision: torch.Tensor, steps: int) -> torch.Tensor:
-        """`steps` damped Newton steps on every participant's NLL + 1/2 sum precision (theta - mean)^2 (the
-        negative log posterior). A participant's step is taken only if it lowers their objective; otherwise
-        their damping grows (Levenberg-Marquardt). No number moves by more than MAX_STEP in one step: where
-        the likelihood is flat (a number with no effect), Newton's step is unbounded. A participant whose
-        derivatives are not finite stays where they are. Returns the NLL Hessian (made positive
-        semi-definite) of the last step's start: near convergence, the final numbers' Hessian to within a
-        step, for one Hessian fewer."""
-        n_participants = len(self.model.equations.participant_ids)
-        damping = torch.full((n_participants,), 1e-3, dtype=torch.float64, device=mean.device)
-        identity = torch.eye(len(self.slots), dtype=torch.float64, device=mean.device)
-        for _ in range(steps):
-            nll, gradient, hessian = self.derivatives()
-            finite = torch.isfinite(nll) & torch.isfinite(gradient).all(1) & torch.isfinite(hessian).all(2).all(1)
-            hessian = _positive_semidefinite(torch.where(finite[:, None, None], hessian, 0.0))
-            gradient = torch.where(finite[:, None], gradient, 0.0)
-            values = self.values()
-            objective = nll + 0.5 * (precision * (values - mean) ** 2).sum(1)
-            system = hessian + torch.diag_embed(precision.expand_as(values)) + damping[:, None, None] * identity
-            step = torch.linalg.solve(system, (gradient + precision * (values - mean))[..., None])[..., 0]
-            step = step * (MAX_STEP / step.abs().amax(1, keepdim=True).clamp(min=MAX_STEP))
-            self.set_values(values - step)
-            trial = self.nll()
-            better = finite & torch.isfinite(trial)
-            better &= trial + 0.5 * (precision * (values - step - mean) ** 2).sum(1) <= objective
-            self.set_values(torch.where(better[:, None], values - step, values))
-            damping = torch.where(better, damping / 3, damping * 10).clamp(1e-6, 1e6)
-        return hessian
-
-    def prior_table(self, mean: np.ndarray, sd: np.ndarray) -> pd.DataFrame:
-        rows = [
-            {"module": module, "term": term, "mean": float(m), "sd": float(d)}
-            for (_, _, module, term), m, d in zip(self.slots, mean, sd)
-        ]
-        return pd.DataFrame(rows, columns=["module", "term", "mean", "sd"])

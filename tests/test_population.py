@@ -7,7 +7,8 @@ import torch
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
-from spice_lib.population import _new_terms_started, _Numbers, choose_structure, share_strength
+from spice_lib.participant_numbers import ParticipantNumbers
+from spice_lib.population import _new_terms_started, choose_structure, share_strength
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
 from spice_lib.term_selection import current_support
@@ -40,12 +41,12 @@ def test_the_hessian_is_each_participants_matrix_of_second_derivatives(sessions_
     participant = split_xs(sessions.xs, 2).participant[:, 0].long()
     mask, targets = has_next_choice(sessions.ys), sessions.ys.argmax(-1)
 
-    def participant_nll():
+    def participant_nll(rows=None):
         logits = model(sessions.xs, batch_first=True)[0]
         chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
         return torch.zeros(N).index_add(0, participant, -(chosen * mask).sum(1))
 
-    numbers = _Numbers(model, participant_nll)
+    numbers = ParticipantNumbers(model, participant_nll)
 
     def shifted(shifts):
         with torch.no_grad():
