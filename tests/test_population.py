@@ -2,17 +2,14 @@
 
 import numpy as np
 import pytest
-import torch
 
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
-from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.population import _new_terms_started, choose_structure, share_strength
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
 from spice_lib.term_selection import current_support
-from spice_lib.xs_layout import has_next_choice, split_xs
 
 N = 12
 # Learning rates spread over the population, everything else shared; a choice trace that decays.
@@ -33,47 +30,6 @@ def sessions_and_rnn():
 
 def structure_of(support):
     return {name: terms[0].copy() for name, terms in support.items()}
-
-
-def test_the_hessian_is_each_participants_matrix_of_second_derivatives(sessions_and_rnn):
-    sessions, rnn = sessions_and_rnn
-    model = equation_model(rnn, agent_q_equations(AGENT))
-    participant = split_xs(sessions.xs, 2).participant[:, 0].long()
-    mask, targets = has_next_choice(sessions.ys), sessions.ys.argmax(-1)
-
-    def participant_nll(rows=None):
-        logits = model(sessions.xs, batch_first=True)[0]
-        chosen = torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
-        return torch.zeros(N).index_add(0, participant, -(chosen * mask).sum(1))
-
-    numbers = ParticipantNumbers(model, participant_nll)
-
-    def shifted(shifts):
-        with torch.no_grad():
-            for slot, shift in shifts:
-                tensor, column, *_ = numbers.slots[slot]
-                tensor[:, column] += shift
-            values = participant_nll().double().numpy()
-            for slot, shift in shifts:
-                tensor, column, *_ = numbers.slots[slot]
-                tensor[:, column] -= shift
-        return values
-
-    nll, gradient, hessian = (d.numpy() for d in numbers.derivatives())
-    np.testing.assert_allclose(nll, shifted([]), rtol=1e-6)
-    assert hessian.shape == (N, len(numbers.slots), len(numbers.slots))
-    h = 0.01
-    rate, beta = 0, len(numbers.slots) - 2  # the learning rate's constant and beta(x_value_reward)
-    for slot in (rate, beta):
-        first = (shifted([(slot, h)]) - shifted([(slot, -h)])) / (2 * h)
-        np.testing.assert_allclose(gradient[:, slot], first, rtol=0.05, atol=0.05)
-        second = (shifted([(slot, -h)]) - 2 * shifted([]) + shifted([(slot, h)])) / h**2
-        np.testing.assert_allclose(hessian[:, slot, slot], second, rtol=0.05, atol=0.1)
-    mixed = (
-        shifted([(rate, h), (beta, h)]) - shifted([(rate, h), (beta, -h)]) - shifted([(rate, -h), (beta, h)])
-        + shifted([(rate, -h), (beta, -h)])
-    ) / (4 * h**2)  # fmt: skip
-    np.testing.assert_allclose(hessian[:, rate, beta], mixed, rtol=0.05, atol=0.1)
 
 
 def test_shrinking_towards_the_population_recovers_shared_parameters_better_than_each_participant_alone(
