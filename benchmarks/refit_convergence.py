@@ -68,14 +68,7 @@ class Alternatives:
         return equation_model(self.model, equations, support)
 
     def numbers(self, candidate) -> ParticipantNumbers:
-        rows = self.n_participants * self.n_alternatives
-
-        def row_nll(wanted):
-            sessions = slice(None) if wanted is None else wanted[self.virtual]
-            per_session = session_nll(candidate(self.xs[sessions], batch_first=True)[0], self.ys[sessions])
-            return torch.zeros(rows, dtype=per_session.dtype).index_add(0, self.virtual[sessions], per_session)
-
-        return ParticipantNumbers(candidate, row_nll)
+        return ParticipantNumbers(candidate, self.xs, self.ys)
 
     def choices(self, nll: np.ndarray) -> np.ndarray:
         scores = bic(nll.reshape(self.n_participants, -1), self.k, self.n_trials[:, None])

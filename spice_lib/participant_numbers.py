@@ -24,9 +24,11 @@ import torch
 from spice_lib.equations import model_equations
 from spice_lib.progress import Progress
 from spice_lib.rnn import BaseRNN
+from spice_lib.training import session_nll
+from spice_lib.xs_layout import split_xs
 
-# The largest change of any number in one step (coefficients and betas are of order 1 to 10): where the
-# likelihood is flat (a number with no effect), a quasi-Newton or Newton step is unbounded.
+# The largest change of any number in one Newton step (coefficients and betas are of order 1 to 10):
+# where the likelihood is flat (a number with no effect), Newton's step is unbounded.
 MAX_STEP = 1.0
 
 # A row has converged when a step can no longer lower its NLL by this much (nats, summed over its trials):
@@ -34,18 +36,18 @@ MAX_STEP = 1.0
 # float32 sum of a few thousand trials.
 TOLERANCE = 1e-3
 
+# ... and its gradient is below this (nats per unit of a number) everywhere: along a flat direction (a beta
+# of a choice trace that is rarely on) the curvature pairs underestimate how far the optimum lies, so the
+# step's promise alone would stop a row short. At a kink of a clamped module the gradient does not vanish;
+# there a row stops when no step along steepest descent lowers its NLL.
+GRADIENT_TOLERANCE = 0.01
+
 # The largest change of any number in one L-BFGS step, and in its first (a steepest-descent step, scaled
 # without knowledge of the curvature). Modules are clamped to their range (often [0, 1]), and a number
 # stepped across it lands where the NLL is flat (the clamp passes no gradient) and stays there: one step of
 # MAX_STEP that moves a choice trace's constant from 0.14 to -0.5 kills the trace for good.
 MAX_QUASI_NEWTON_STEP = 0.25
 FIRST_STEP = 0.05
-
-# ... and its gradient is below this (nats per unit of a number) everywhere: along a flat direction (a beta
-# of a choice trace that is rarely on) the curvature pairs underestimate how far the optimum lies, so the
-# step's promise alone would stop a row short. At a kink of a clamped module the gradient does not vanish;
-# there a row stops when no step along steepest descent lowers its NLL.
-GRADIENT_TOLERANCE = 0.01
 
 # Curvature pairs each row keeps: as many as an equation model of four modules has numbers.
 HISTORY = 20
@@ -64,30 +66,37 @@ def _positive_semidefinite(hessian: torch.Tensor) -> torch.Tensor:
 
 class ParticipantNumbers:
     """The free numbers of an equation model as "slots" (a term of a module that some row has, or a beta),
-    each with one value per row, and per-row optimisers on them. A term a row lacks has no effect on its
-    NLL (its coefficient is multiplied by the row's support), so its gradient is 0 and it stays put.
+    each with one value per row, and per-row optimisers of the NLL of the sessions (xs, ys) on them: a row
+    is the participant index a session carries in xs. A term a row lacks has no effect on its NLL (its
+    coefficient is multiplied by the row's support), so its gradient is 0 and it stays put. what: 'betas'
+    makes only the betas slots; 'coefficients' (default) the betas and every term some row has."""
 
-    participant_nll(rows): the NLL of every row, summed over its predicted trials, as a differentiable
-    function of the model's current numbers: (n_rows,). rows: None for all, or a boolean (n_rows,) of the
-    rows wanted (the others may be 0): `minimise` asks only for rows still moving, and a study's last few
-    rows are cheap to evaluate alone."""
-
-    def __init__(self, model: BaseRNN, participant_nll: Callable[[torch.Tensor | None], torch.Tensor]):
-        self.model = model
-        self.participant_nll = participant_nll
+    def __init__(self, model: BaseRNN, xs: torch.Tensor, ys: torch.Tensor, what: str = "coefficients"):
+        self.model, self.xs, self.ys = model, xs, ys
         equations = model.equations
+        self.n_rows = len(equations.participant_ids)
+        self.session_row = split_xs(xs, model.n_actions).participant[:, 0].long()
         self.slots: list[tuple[torch.Tensor, int, str, str]] = []  # (tensor, column, module, term)
         term_names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
-        for name in equations.module_names:
+        for name in equations.module_names if what == "coefficients" else ():
             in_some_row = (getattr(equations, f"support_{name}") > 0).any(0)
             for column in np.flatnonzero(in_some_row.cpu().numpy()):
                 self.slots.append((equations.coefficients[name], int(column), name, term_names[name][column]))
         for name, beta in model.betas.items():
             self.slots.append((beta.values, 0, "beta", name))
         self.tensors = list({id(t): t for t, *_ in self.slots}.values())
-        self.n_rows = len(equations.participant_ids)
         for parameter in model.parameters():
             parameter.requires_grad_(False)
+
+    def participant_nll(self, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Every row's NLL summed over its predicted trials, differentiable in the numbers: (n_rows,).
+        rows: None for all, or a boolean (n_rows,): only their sessions are run (the other rows get 0), so
+        that the last few rows still moving cost little."""
+        sessions = slice(None) if rows is None else rows[self.session_row]
+        per_session = session_nll(self.model(self.xs[sessions], batch_first=True)[0], self.ys[sessions])
+        return torch.zeros(self.n_rows, device=per_session.device, dtype=per_session.dtype).index_add(
+            0, self.session_row[sessions], per_session
+        )
 
     def values(self) -> torch.Tensor:
         """(n_rows, n_slots), float64."""
@@ -100,7 +109,7 @@ class ParticipantNumbers:
 
     def nll(self) -> torch.Tensor:
         with torch.no_grad():
-            return self.participant_nll(None).double()
+            return self.participant_nll().double()
 
     def nll_and_gradient(self, rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Each row's NLL and its gradient (n_rows, n_slots): one backward pass of the summed NLL, since a
@@ -121,7 +130,7 @@ class ParticipantNumbers:
         product per slot (a 1 in that slot for every row) gives that column of every row's Hessian at once."""
         for tensor in self.tensors:
             tensor.requires_grad_(True)
-        nll = self.participant_nll(None)
+        nll = self.participant_nll()
         gradients = dict(zip(map(id, self.tensors), torch.autograd.grad(nll.sum(), self.tensors, create_graph=True)))
         gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
         # All Hessian-vector products in one batched backward pass (vmap over the graph): one per slot in turn
@@ -176,7 +185,8 @@ class ParticipantNumbers:
         description: str = "Refit",
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Minimise every row's NLL by L-BFGS run per row, until each row has converged (its next step
-        promises less than `tolerance` nats, or no step along its direction lowers its NLL) or
+        promises less than `tolerance` nats and its gradient is below GRADIENT_TOLERANCE, or not even a
+        steepest-descent step lowers its NLL) or
         `max_evaluations` batched evaluations (NLL and gradient of all rows) have been made. Each evaluation
         tries every unconverged row's next point: a row whose point lowers its NLL enough (Armijo) takes it
         and its next direction; one whose point does not backtracks along its direction. A row whose NLL is
@@ -233,6 +243,11 @@ class ParticipantNumbers:
                 direction = torch.where((accept | restart)[:, None], new_direction, direction)
                 progress.advance(1, f"{int(converged.sum())} of {n_rows} converged")
         self.set_values(values)
+        if log is not None and not converged.all():
+            log(
+                f"{description}: {int((~converged).sum())} of {n_rows} fits had not converged after {max_evaluations} "
+                f"evaluations; they are used where they stopped."
+            )
         return nll, converged
 
     @staticmethod

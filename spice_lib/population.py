@@ -42,8 +42,7 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
-from spice_lib.training import session_nll
-from spice_lib.xs_layout import has_next_choice, split_xs
+from spice_lib.xs_layout import has_next_choice
 
 # A population prior's mean and spread are estimated from the participants: with fewer than this many, the
 # spread is mostly noise and would pin participants to one another.
@@ -158,16 +157,8 @@ def share_strength(
     reference = model if reference is None else reference
     started = _new_terms_started(model_equations(model), current_support(model), model_equations(reference), current_support(reference), support)
     shared = equation_model(model, started, support)
-    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
     n_predicted = float(has_next_choice(ys).sum())
-
-    def participant_nll(rows: torch.Tensor | None) -> torch.Tensor:  # the E-step's Newton steps want all rows
-        per_session = session_nll(shared(xs, batch_first=True)[0], ys)
-        return torch.zeros(n_participants, device=device, dtype=per_session.dtype).index_add(
-            0, participant, per_session
-        )
-
-    numbers = ParticipantNumbers(shared, participant_nll)
+    numbers = ParticipantNumbers(shared, xs, ys)
     # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
     # structure starts at 0 for everyone, and a prior centred there with no spread would hold it there.
     zeros = torch.zeros(len(numbers.slots), dtype=torch.float64, device=device)

@@ -35,7 +35,6 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.progress import format_duration
 from spice_lib.rnn import BaseRNN
-from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -197,14 +196,7 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     repeated_xs = xs.repeat_interleave(n_alternatives, 0)
     split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
     repeated_ys = ys.repeat_interleave(n_alternatives, 0)
-    n_rows = n_participants * n_alternatives
-
-    def row_nll(rows: torch.Tensor | None) -> torch.Tensor:
-        sessions = slice(None) if rows is None else rows[virtual]
-        per_session = session_nll(candidate(repeated_xs[sessions], batch_first=True)[0], repeated_ys[sessions])
-        return torch.zeros(n_rows, device=xs.device, dtype=per_session.dtype).index_add(0, virtual[sessions], per_session)
-
-    numbers = ParticipantNumbers(candidate, row_nll)
+    numbers = ParticipantNumbers(candidate, repeated_xs, repeated_ys)
     nll, _ = numbers.minimise(max_evaluations, log=log, description="Term selection refit")
     if not torch.isfinite(nll.view(n_participants, n_alternatives)[:, 0]).all():
         raise FloatingPointError("term selection: the refit of the current structures failed (non-finite likelihood)")

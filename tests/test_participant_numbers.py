@@ -9,7 +9,6 @@ from spice_lib.equations import equation_model
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.recovery import agent_q_equations
-from spice_lib.training import session_nll
 from spice_lib.xs_layout import split_xs
 
 N = 6
@@ -28,17 +27,17 @@ def sessions_and_rnn():
 
 
 def numbers_of(model, xs, ys, calls=None):
-    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
-    n_rows = len(model.equations.participant_ids)
+    """The model's ParticipantNumbers on (xs, ys); `calls` records how many rows each evaluation asked for."""
+    numbers = ParticipantNumbers(model, xs, ys)
+    if calls is not None:
+        evaluate = numbers.participant_nll
 
-    def participant_nll(rows=None):
-        if calls is not None:
+        def counted(rows=None):
             calls.append(None if rows is None else int(rows.sum()))
-        sessions = slice(None) if rows is None else rows[participant]
-        per_session = session_nll(model(xs[sessions], batch_first=True)[0], ys[sessions])
-        return torch.zeros(n_rows, dtype=per_session.dtype).index_add(0, participant[sessions], per_session)
+            return evaluate(rows)
 
-    return ParticipantNumbers(model, participant_nll)
+        numbers.participant_nll = counted
+    return numbers
 
 
 def started_away_from_the_truth():
