@@ -2,9 +2,10 @@
 
 Term selection's first step on a finished study's run: every participant's alternative structures (the
 current one and each single term switched), refitted by
-- one joint L-BFGS on the mean NLL of all alternatives (how term selection refitted before; torch's
-  L-BFGS, 100 iterations, as `refit.minimise`),
-- L-BFGS per alternative (`ParticipantNumbers.minimise`, how it refits now).
+- one joint L-BFGS on the mean NLL of all alternatives (how term selection refits them: torch's L-BFGS,
+  100 iterations, as `refit.minimise`),
+- L-BFGS per alternative (`ParticipantNumbers.minimise`: each alternative to its own optimum; measured,
+  not adopted, see docs/validation.md section 9).
 Each result is then polished by damped Newton steps with each alternative's whole Hessian
 (`ParticipantNumbers.newton`); the better polished NLL of an alternative is its reference optimum. Printed
 per method: seconds, alternatives more than 0.1 nats above their reference optimum, the largest gap, and
@@ -76,7 +77,7 @@ class Alternatives:
 
 
 def joint_lbfgs(alternatives: Alternatives):
-    """The alternatives refitted as term selection did before: one L-BFGS on the mean NLL of all of them."""
+    """The alternatives refitted as term selection refits them: one L-BFGS on the mean NLL of all of them."""
     candidate = alternatives.model_of()
     trainable = free_parameters(candidate)
     n_predicted = has_next_choice(alternatives.ys).sum()
@@ -112,12 +113,12 @@ def main() -> None:
     results = {}
     started = time.perf_counter()
     candidate, evaluations = joint_lbfgs(alternatives)
-    results["one joint L-BFGS (before)"] = (candidate, time.perf_counter() - started, evaluations)
+    results["one joint L-BFGS (term selection)"] = (candidate, time.perf_counter() - started, evaluations)
     started = time.perf_counter()
     candidate = alternatives.model_of()
     counter = _Counting(alternatives.numbers(candidate))
     counter.numbers.minimise()
-    results["L-BFGS per alternative (now)"] = (candidate, time.perf_counter() - started, counter.evaluations)
+    results["L-BFGS per alternative"] = (candidate, time.perf_counter() - started, counter.evaluations)
 
     fitted, polished = {}, {}
     for method, (candidate, *_) in results.items():

@@ -17,13 +17,13 @@ in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion
 width, a negative multiple of the value) is finally written as the reset (`rewrite_resets`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
-participant's sessions repeated once per alternative), each alternative to its own optimum
-(participant_numbers.py): the BIC compares maximum likelihoods, and where one joint minimisation stops
-some alternatives nats short of theirs, where it stopped decides terms (docs/validation.md, section 9).
+participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
+times as large, and participants do not wait for one another.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -32,9 +32,10 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import EquationSet, equation_model, model_equations
-from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.progress import format_duration
+from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
+from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -57,7 +58,7 @@ def select_terms(
     xs: torch.Tensor,
     ys: torch.Tensor,
     max_steps: int = 10,
-    max_evaluations: int = 400,
+    max_iterations: int = 100,
     log: Callable[[str], None] = print,
 ) -> tuple[BaseRNN, pd.DataFrame]:
     """Stepwise BIC selection of the terms of an equation model (made by `equation_model`, refitted).
@@ -84,14 +85,13 @@ def select_terms(
         local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
         mine = equations.subset(active), {name: terms[active] for name, terms in support.items()}
         try:
-            candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_evaluations, log)
+            candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
         except FloatingPointError as error:
             # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
         k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
-        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate.
-        scores = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
+        scores = bic(nll_total, k, n_trials[active, None])
         best = scores.argmin(1)
         # A switch must lower the BIC by more than numerical noise.
         improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
@@ -171,11 +171,9 @@ def n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.n
     return sum(terms.sum(1) for terms in support.values()) + len(equations.betas)
 
 
-def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_evaluations, log):
-    """Refit every alternative of every participant, each to its own optimum (ParticipantNumbers: the
-    BIC compares maximum likelihoods, and a fit stopped short of one would decide a term); returns (the
-    refitted EquationSet of n_participants x n_alternatives virtual participants, NLL summed per
-    participant and alternative)."""
+def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_iterations, log):
+    """Refit every alternative of every participant together; returns (the refitted EquationSet of
+    n_participants x n_alternatives virtual participants, NLL summed per participant and alternative)."""
     n_alternatives = len(toggles) + 1
     n_participants = equations.n_participants
     repeat = lambda values: np.repeat(np.asarray(values), n_alternatives, axis=0)  # noqa: E731 (row p*A + a)
@@ -196,11 +194,20 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     repeated_xs = xs.repeat_interleave(n_alternatives, 0)
     split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
     repeated_ys = ys.repeat_interleave(n_alternatives, 0)
-    numbers = ParticipantNumbers(candidate, repeated_xs, repeated_ys)
-    nll, _ = numbers.minimise(max_evaluations, log=log, description="Term selection refit")
-    if not torch.isfinite(nll.view(n_participants, n_alternatives)[:, 0]).all():
-        raise FloatingPointError("term selection: the refit of the current structures failed (non-finite likelihood)")
-    return model_equations(candidate), nll.view(n_participants, n_alternatives).cpu().numpy()
+
+    def trial_nll() -> torch.Tensor:
+        return session_nll(candidate(repeated_xs, batch_first=True)[0], repeated_ys)
+
+    trainable = free_parameters(candidate)
+    n_predicted = has_next_choice(repeated_ys).sum()
+    final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log, "Term selection refit")
+    for parameter in candidate.parameters():
+        parameter.requires_grad_(False)
+    if not math.isfinite(final):
+        raise FloatingPointError("term selection: the refit of the alternatives failed (non-finite likelihood)")
+    with torch.no_grad():
+        per_virtual = torch.zeros(n_participants * n_alternatives, device=xs.device).index_add_(0, virtual, trial_nll())
+    return model_equations(candidate), per_virtual.view(n_participants, n_alternatives).double().cpu().numpy()
 
 
 def _take(candidates: EquationSet, support, toggles, chosen: np.ndarray):
