@@ -1,15 +1,17 @@
-"""The numbers of an equation model, one row per participant, each row optimised to its own convergence.
+"""The numbers of an equation model, one row per participant, each row optimised apart.
 
 Participants share no numbers (each has their own coefficients and betas), so the NLL of a study is a sum
 of independent problems. Minimised jointly, as one vector, they interfere: one line search serves every
 participant, so a participant whose likelihood is steep holds the step of all others, and a stopping rule
-on the whole (the mean NLL's gradient) lets any single participant stop far from their optimum. Term
-selection compares structures by the differences of such optima (a few nats decide a term), so each row
-here is converged on its own:
-- `minimise`: limited-memory BFGS run per row, all rows in one batched evaluation of the model: each row
-  has its own curvature history, its own backtracking line search and its own stopping rule;
+on the whole (the mean NLL's gradient) lets any single participant stop far from their optimum. Here each
+row is optimised on its own, all rows in one batched evaluation of the model:
 - `newton`: damped Newton steps per row with the whole Hessian of each row (the empirical-Bayes refit of
-  population.py, which needs the Hessian for its posterior covariance anyway).
+  population.py, which needs the Hessian for its posterior covariance anyway);
+- `minimise`: limited-memory BFGS per row, each with its own curvature pairs, backtracking line search and
+  stopping rule. Term selection's joint refit leaves most alternatives short of their optimum, and this
+  converges them (benchmarks/refit_convergence.py); term selection does not use it yet, because on real
+  data of ~150 trials a participant converged fits run along the likelihood's ridges (docs/validation.md,
+  section 9).
 A row is a participant of the equation model (in term selection, one alternative structure of one).
 """
 
