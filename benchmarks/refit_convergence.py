@@ -26,11 +26,11 @@ import numpy as np
 import torch
 
 from benchmarks.common import ROOT, print_table
-from spice_lib.equations import EquationSet, equation_model, model_equations, read_equations
+from spice_lib.equations import model_equations, read_equations
 from spice_lib.estimator import SpiceEstimator, distillation_params
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.refit import free_parameters, minimise
-from spice_lib.term_selection import _alternative_supports, bic, current_support, n_parameters
+from spice_lib.term_selection import _alternative_supports, alternatives_model, bic, current_support, n_parameters
 from spice_lib.training import session_nll
 from spice_lib.trials_io import load_dataset
 from spice_lib.xs_layout import has_next_choice, split_xs
@@ -44,29 +44,16 @@ class Alternatives:
     def __init__(self, model, xs, ys):
         self.model, self.equations, self.support = model, model_equations(model), current_support(model)
         self.toggles = [(n, t) for n in self.equations.modules for t in range(len(self.equations.modules[n].powers))]
-        self.n_alternatives = len(self.toggles) + 1
         self.n_participants = self.equations.n_participants
-        participant = split_xs(xs, model.n_actions).participant[:, 0].long()
-        offsets = torch.arange(self.n_alternatives)
-        self.virtual = (participant[:, None] * self.n_alternatives + offsets).reshape(-1)
-        self.xs = xs.repeat_interleave(self.n_alternatives, 0)
-        split_xs(self.xs, model.n_actions).participant[:] = self.virtual[:, None].to(xs.dtype)
-        self.ys = ys.repeat_interleave(self.n_alternatives, 0)
-        self.n_trials = torch.zeros(self.n_participants).index_add_(0, participant, has_next_choice(ys).sum(1).float()).numpy()
+        self.participant = split_xs(xs, model.n_actions).participant[:, 0].long()
+        self.original = xs, ys
+        _, self.xs, self.ys, _ = alternatives_model(model, self.equations, self.support, self.toggles, xs, ys, self.participant)
+        self.n_trials = torch.zeros(self.n_participants).index_add_(0, self.participant, has_next_choice(ys).sum(1).float()).numpy()
         self.k = np.stack([n_parameters(s, self.equations) for s in _alternative_supports(self.support, self.toggles)], 1)
 
-    def model_of(self, equations: EquationSet | None = None):
-        """An equation model of all rows, started from the current structure's numbers (or `equations`)."""
-        if equations is None:
-            repeat = lambda values: np.repeat(np.asarray(values), self.n_alternatives, axis=0)  # noqa: E731
-            modules = {n: e.with_coefficients(repeat(e.coefficients)) for n, e in self.equations.modules.items()}
-            ids = [f"{p}#{a}" for p in self.equations.participant_ids for a in range(self.n_alternatives)]
-            equations = EquationSet(modules, {n: repeat(v) for n, v in self.equations.betas.items()}, ids)
-        support = {n: np.zeros((len(equations.participant_ids),) + s.shape[1:]) for n, s in self.support.items()}
-        for a, alternative in enumerate(_alternative_supports(self.support, self.toggles)):
-            for n, s in alternative.items():
-                support[n][a :: self.n_alternatives] = s
-        return equation_model(self.model, equations, support)
+    def model_of(self):
+        """An equation model of all rows, started from the current structure's numbers."""
+        return alternatives_model(self.model, self.equations, self.support, self.toggles, *self.original, self.participant)[0]
 
     def numbers(self, candidate) -> ParticipantNumbers:
         return ParticipantNumbers(candidate, self.xs, self.ys)

@@ -171,9 +171,11 @@ def n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.n
     return sum(terms.sum(1) for terms in support.values()) + len(equations.betas)
 
 
-def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_iterations, log):
-    """Refit every alternative of every participant together; returns (the refitted EquationSet of
-    n_participants x n_alternatives virtual participants, NLL summed per participant and alternative)."""
+def alternatives_model(model, equations, support, toggles, xs, ys, participant):
+    """Every alternative of every participant (the current structure, then one per toggle) as a virtual
+    participant of one equation model: row p * n_alternatives + a has participant p's numbers and
+    alternative a's terms. Returns (that model, the sessions xs and ys repeated once per alternative and
+    relabelled, each repeated session's row)."""
     n_alternatives = len(toggles) + 1
     n_participants = equations.n_participants
     repeat = lambda values: np.repeat(np.asarray(values), n_alternatives, axis=0)  # noqa: E731 (row p*A + a)
@@ -193,7 +195,15 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     virtual = (participant[:, None] * n_alternatives + offsets).reshape(-1)
     repeated_xs = xs.repeat_interleave(n_alternatives, 0)
     split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
-    repeated_ys = ys.repeat_interleave(n_alternatives, 0)
+    return candidate, repeated_xs, ys.repeat_interleave(n_alternatives, 0), virtual
+
+
+def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_iterations, log):
+    """Refit every alternative of every participant together; returns (the refitted EquationSet of
+    n_participants x n_alternatives virtual participants, NLL summed per participant and alternative)."""
+    n_alternatives = len(toggles) + 1
+    n_participants = equations.n_participants
+    candidate, repeated_xs, repeated_ys, virtual = alternatives_model(model, equations, support, toggles, xs, ys, participant)
 
     def trial_nll() -> torch.Tensor:
         return session_nll(candidate(repeated_xs, batch_first=True)[0], repeated_ys)
