@@ -396,7 +396,9 @@ class ParticipantTable(nn.Module):
         self.values = nn.Parameter(torch.as_tensor(np.asarray(values), dtype=torch.float32).reshape(-1, 1))
 
     def forward(self, one_hot: torch.Tensor) -> torch.Tensor:
-        return one_hot @ self.values
+        # Gathered, not multiplied: 0 x NaN is NaN, and one participant's diverged beta (or any NaN in their
+        # gradient) would poison every participant's.
+        return self.values[one_hot.argmax(-1)]
 
 
 def participant_betas(rnn: BaseRNN, n_participants: int) -> dict[str, np.ndarray]:

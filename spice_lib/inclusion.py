@@ -61,7 +61,6 @@ def term_inclusion(
     ys: torch.Tensor,
     n_resamples: int,
     seed: int,
-    max_iterations: int = 100,
     log: Callable[[str], None] = print,
 ) -> TermInclusion:
     """Inclusion probabilities and intervals of the terms of an equation model (after term selection: its
@@ -84,9 +83,7 @@ def term_inclusion(
     if not resampleable.any():  # nothing to learn from the resamples: the same sessions every time
         return _summarise(stacked, n_resamples, n_participants, resampleable)
     log(f"Inclusion probabilities: term selection on {n_resamples} bootstraps of each participant's sessions...")
-    selected, _ = term_selection.select_terms(
-        equation_model(model, stacked), resampled_xs, resampled_ys, max_iterations=max_iterations, log=log
-    )
+    selected, _ = term_selection.select_terms(equation_model(model, stacked), resampled_xs, resampled_ys, log=log)
     return _summarise(model_equations(selected), n_resamples, n_participants, resampleable)
 
 

@@ -8,10 +8,8 @@ row is optimised on its own, all rows in one batched evaluation of the model:
 - `newton`: damped Newton steps per row with the whole Hessian of each row (the empirical-Bayes refit of
   population.py, which needs the Hessian for its posterior covariance anyway);
 - `minimise`: limited-memory BFGS per row, each with its own curvature pairs, backtracking line search and
-  stopping rule. Term selection's joint refit leaves most alternatives short of their optimum, and this
-  converges them (benchmarks/refit_convergence.py); term selection does not use it yet, because on real
-  data of ~150 trials a participant converged fits run along the likelihood's ridges (docs/validation.md,
-  section 9).
+  stopping rule, optionally under a weak prior (term selection: one joint minimisation of all alternatives
+  left most of them short of their optimum, which decided terms; benchmarks/refit_convergence.py).
 A row is a participant of the equation model (in term selection, one alternative structure of one).
 """
 
@@ -87,6 +85,14 @@ class ParticipantNumbers:
         for name, beta in model.betas.items():
             self.slots.append((beta.values, 0, "beta", name))
         self.tensors = list({id(t): t for t, *_ in self.slots}.values())
+        # Which slots act on each row's NLL: its own terms and every beta. (n_rows, n_slots), 0/1.
+        self.active = torch.stack(
+            [
+                getattr(equations, f"support_{module}")[:, column] if module != "beta" else torch.ones(self.n_rows, device=xs.device)
+                for _, column, module, _ in self.slots
+            ],
+            1,
+        ).double()
         for parameter in model.parameters():
             parameter.requires_grad_(False)
 
@@ -183,6 +189,7 @@ class ParticipantNumbers:
         self,
         max_evaluations: int = 400,
         tolerance: float = TOLERANCE,
+        prior_sd: float | None = None,
         log: Callable[[str], None] | None = None,
         description: str = "Refit",
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -192,12 +199,22 @@ class ParticipantNumbers:
         `max_evaluations` batched evaluations (NLL and gradient of all rows) have been made. Each evaluation
         tries every unconverged row's next point: a row whose point lowers its NLL enough (Armijo) takes it
         and its next direction; one whose point does not backtracks along its direction. A row whose NLL is
-        not finite at the start stays where it is. Leaves each row at its best point; returns the rows' NLL
-        there and whether they converged. Progress as `progress.Progress` shows it."""
+        not finite at the start stays where it is. prior_sd: every number that acts on a row (`active`) gets
+        a normal prior with mean 0 and this spread, and each row's NLL + sum theta^2 / (2 prior_sd^2) is
+        minimised instead (maximum a posteriori). Leaves each row at its best point; returns the rows' NLL there (without the prior) and
+        whether they converged. Progress as `progress.Progress` shows it."""
         values = self.values()
         n_rows, n_slots = values.shape
+        precision = self.active * (0.0 if prior_sd is None else prior_sd**-2)
+
+        def objective(rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            """(NLL + prior penalty, its gradient, the NLL alone) at the numbers set now."""
+            nll, gradient = self.nll_and_gradient(rows)
+            at = self.values()
+            return nll + 0.5 * (precision * at**2).sum(1), gradient + precision * at, nll
+
         self.set_values(values)
-        nll, gradient = self.nll_and_gradient()
+        nll, gradient, plain = objective()
         settled = ~(torch.isfinite(nll) & torch.isfinite(gradient).all(1))
         gradient = torch.where(settled[:, None], 0.0, gradient)
         steps = torch.zeros(n_rows, HISTORY, n_slots, dtype=torch.float64, device=values.device)
@@ -215,7 +232,7 @@ class ParticipantNumbers:
                 moving = ~converged
                 trial = values + torch.where(moving[:, None], length[:, None] * direction, 0.0)
                 self.set_values(trial)
-                trial_nll, trial_gradient = self.nll_and_gradient(moving)
+                trial_nll, trial_gradient, trial_plain = objective(moving)
                 finite = torch.isfinite(trial_nll) & torch.isfinite(trial_gradient).all(1)
                 accept = moving & finite & (trial_nll <= nll + SUFFICIENT_DECREASE * length * slope)
                 # Taken steps add a curvature pair (where the curvature is positive, as BFGS needs).
@@ -227,6 +244,7 @@ class ParticipantNumbers:
                 stored = torch.where(keep[:, None], torch.cat([stored[:, 1:], keep[:, None]], 1), stored)
                 values = torch.where(accept[:, None], trial, values)
                 nll = torch.where(accept, trial_nll, nll)
+                plain = torch.where(accept, trial_plain, plain)
                 gradient = torch.where(accept[:, None], trial_gradient, gradient)
                 # Rejected: backtrack to the minimum of the quadratic through the two NLLs and the slope,
                 # within [0.1, 0.5] of the last length (a tenth where the NLL was not finite).
@@ -250,7 +268,7 @@ class ParticipantNumbers:
                 f"{description}: {int((~converged).sum())} of {n_rows} fits had not converged after {max_evaluations} "
                 f"evaluations; they are used where they stopped."
             )
-        return nll, converged
+        return plain, converged
 
     @staticmethod
     def _direction(gradient, steps, changes, stored) -> torch.Tensor:

@@ -17,13 +17,16 @@ in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion
 width, a negative multiple of the value) is finally written as the reset (`rewrite_resets`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
-participant's sessions repeated once per alternative): a step costs one refit of a model (n_terms + 1)
-times as large, and participants do not wait for one another.
+participant's sessions repeated once per alternative), each alternative to its own optimum
+(`ParticipantNumbers.minimise`): the BIC compares maximum likelihoods, and where one joint minimisation of
+all alternatives stopped some of them nats short of theirs, where it stopped decided terms
+(docs/validation.md, section 9). Every number has a weak prior (REFIT_PRIOR_SD): with a few hundred choices,
+a converged fit otherwise runs along the likelihood's ridges (a learning rate towards 0 against a beta
+towards infinity).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -32,10 +35,9 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.progress import format_duration
-from spice_lib.refit import free_parameters, minimise
 from spice_lib.rnn import BaseRNN
-from spice_lib.training import session_nll
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -46,6 +48,11 @@ def bic(nll_total: np.ndarray, n_parameters: np.ndarray, n_trials: np.ndarray) -
 
 # How many values across its bounds an equation is checked at before it is written as a reset.
 RESET_GRID = 101
+
+# The spread of the normal prior (mean 0) on every number of a refitted alternative. Coefficients and betas
+# that the data determine are of order 1 to 10 and the prior moves them by a fraction of a nat; without it,
+# converged fits of ~150 choices ran betas to +-100 along ridges (docs/validation.md, section 9).
+REFIT_PRIOR_SD = 10.0
 
 
 def current_support(model: BaseRNN) -> dict[str, np.ndarray]:
@@ -58,7 +65,7 @@ def select_terms(
     xs: torch.Tensor,
     ys: torch.Tensor,
     max_steps: int = 10,
-    max_iterations: int = 100,
+    max_evaluations: int = 400,
     log: Callable[[str], None] = print,
 ) -> tuple[BaseRNN, pd.DataFrame]:
     """Stepwise BIC selection of the terms of an equation model (made by `equation_model`, refitted).
@@ -85,13 +92,14 @@ def select_terms(
         local = torch.searchsorted(torch.as_tensor(active, device=device), participant[sessions])
         mine = equations.subset(active), {name: terms[active] for name, terms in support.items()}
         try:
-            candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_iterations, log)
+            candidates, nll_total = _refit_alternatives(model, *mine, toggles, xs[sessions], ys[sessions], local, max_evaluations, log)
         except FloatingPointError as error:
             # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
         k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
-        scores = bic(nll_total, k, n_trials[active, None])
+        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate.
+        scores = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
         best = scores.argmin(1)
         # A switch must lower the BIC by more than numerical noise.
         improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
@@ -198,26 +206,19 @@ def alternatives_model(model, equations, support, toggles, xs, ys, participant):
     return candidate, repeated_xs, ys.repeat_interleave(n_alternatives, 0), virtual
 
 
-def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_iterations, log):
-    """Refit every alternative of every participant together; returns (the refitted EquationSet of
-    n_participants x n_alternatives virtual participants, NLL summed per participant and alternative)."""
+def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_evaluations, log):
+    """Refit every alternative of every participant, each to its own optimum under the weak prior; returns
+    (the refitted EquationSet of n_participants x n_alternatives virtual participants, NLL summed per
+    participant and alternative)."""
     n_alternatives = len(toggles) + 1
     n_participants = equations.n_participants
-    candidate, repeated_xs, repeated_ys, virtual = alternatives_model(model, equations, support, toggles, xs, ys, participant)
-
-    def trial_nll() -> torch.Tensor:
-        return session_nll(candidate(repeated_xs, batch_first=True)[0], repeated_ys)
-
-    trainable = free_parameters(candidate)
-    n_predicted = has_next_choice(repeated_ys).sum()
-    final = minimise(lambda: trial_nll().sum() / n_predicted, trainable, max_iterations, log, "Term selection refit")
-    for parameter in candidate.parameters():
-        parameter.requires_grad_(False)
-    if not math.isfinite(final):
-        raise FloatingPointError("term selection: the refit of the alternatives failed (non-finite likelihood)")
-    with torch.no_grad():
-        per_virtual = torch.zeros(n_participants * n_alternatives, device=xs.device).index_add_(0, virtual, trial_nll())
-    return model_equations(candidate), per_virtual.view(n_participants, n_alternatives).double().cpu().numpy()
+    candidate, repeated_xs, repeated_ys, _ = alternatives_model(model, equations, support, toggles, xs, ys, participant)
+    numbers = ParticipantNumbers(candidate, repeated_xs, repeated_ys)
+    nll, _ = numbers.minimise(max_evaluations, prior_sd=REFIT_PRIOR_SD, log=log, description="Term selection refit")
+    nll = nll.view(n_participants, n_alternatives)
+    if not torch.isfinite(nll[:, 0]).all():
+        raise FloatingPointError("term selection: the refit of the current structures failed (non-finite likelihood)")
+    return model_equations(candidate), nll.cpu().numpy()
 
 
 def _take(candidates: EquationSet, support, toggles, chosen: np.ndarray):

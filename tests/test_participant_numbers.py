@@ -121,3 +121,38 @@ def test_the_hessian_is_each_rows_matrix_of_second_derivatives(sessions_and_rnn)
         + shifted([(rate, -h), (beta, -h)])
     ) / (4 * h**2)  # fmt: skip
     np.testing.assert_allclose(hessian[:, rate, beta], mixed, rtol=0.05, atol=0.1)
+
+
+def test_a_prior_makes_each_row_end_at_its_maximum_a_posteriori(sessions_and_rnn):
+    sessions, rnn = sessions_and_rnn
+    sd = 1.0  # strong enough to move betas of 1 to 8 a long way
+    plain = numbers_of(equation_model(rnn, started_away_from_the_truth()), sessions.xs, sessions.ys)
+    plain_nll, _ = plain.minimise(log=None)
+    shrunk = numbers_of(equation_model(rnn, started_away_from_the_truth()), sessions.xs, sessions.ys)
+    nll, converged = shrunk.minimise(prior_sd=sd, log=None)
+    assert converged.all()
+    np.testing.assert_allclose(nll.numpy(), shrunk.nll().numpy(), rtol=1e-6)  # the NLL, without the penalty
+
+    def posterior(numbers, nll):
+        return nll.numpy() + (numbers.active * numbers.values() ** 2).sum(1).numpy() / (2 * sd**2)
+
+    # Each row's objective is at least as low as at its maximum-likelihood numbers, which fit better.
+    assert (posterior(shrunk, nll) <= posterior(plain, plain_nll) + 1e-3).all()
+    assert (nll >= plain_nll - 1e-3).all() and (nll > plain_nll + 0.1).any()
+    beta = len(shrunk.slots) - 2  # beta(x_value_reward)
+    steepest = N - 1
+    assert abs(float(shrunk.values()[steepest, beta])) < abs(float(plain.values()[steepest, beta])) - 1.0
+
+
+def test_a_row_whose_numbers_are_not_finite_leaves_the_others_fitted(sessions_and_rnn):
+    sessions, rnn = sessions_and_rnn
+    fitted = numbers_of(equation_model(rnn, started_away_from_the_truth()), sessions.xs, sessions.ys)
+    expected, _ = fitted.minimise(log=None)
+    broken = started_away_from_the_truth()
+    broken.betas["x_value_reward"] = broken.betas["x_value_reward"].copy()
+    broken.betas["x_value_reward"][2] = np.nan
+    numbers = numbers_of(equation_model(rnn, broken), sessions.xs, sessions.ys)
+    nll, _ = numbers.minimise(log=None)
+    others = np.arange(N) != 2
+    assert np.isnan(float(nll[2]))
+    np.testing.assert_allclose(nll.numpy()[others], expected.numpy()[others], atol=0.01)
