@@ -54,7 +54,7 @@ class Alternatives:
         self.n_participants = self.equations.n_participants
         self.participant = split_xs(xs, model.n_actions).participant[:, 0].long()
         self.original = xs, ys
-        _, self.xs, self.ys, _ = alternatives_model(model, self.equations, self.support, self.toggles, xs, ys, self.participant)
+        _, self.xs, self.ys = alternatives_model(model, self.equations, self.support, self.toggles, xs, ys, self.participant)
         self.n_trials = torch.zeros(self.n_participants).index_add_(0, self.participant, has_next_choice(ys).sum(1).float()).numpy()
         self.k = np.stack([n_parameters(s, self.equations) for s in _alternative_supports(self.support, self.toggles)], 1)
 

@@ -201,21 +201,21 @@ class ParticipantNumbers:
         and its next direction; one whose point does not backtracks along its direction. A row whose NLL is
         not finite at the start stays where it is. prior_sd: every number that acts on a row (`active`) gets
         a normal prior with mean 0 and this spread, and each row's NLL + sum theta^2 / (2 prior_sd^2) is
-        minimised instead (maximum a posteriori). Leaves each row at its best point; returns the rows' NLL there (without the prior) and
-        whether they converged. Progress as `progress.Progress` shows it."""
+        minimised instead (maximum a posteriori). Leaves each row at its best point; returns the rows' NLL
+        there (without the prior's penalty) and whether they converged. Progress as `progress.Progress` shows it."""
         values = self.values()
         n_rows, n_slots = values.shape
         precision = self.active * (0.0 if prior_sd is None else prior_sd**-2)
 
         def objective(rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-            """(NLL + prior penalty, its gradient, the NLL alone) at the numbers set now."""
+            """(the loss: NLL + the prior's penalty, its gradient, the NLL alone) at the numbers set now."""
             nll, gradient = self.nll_and_gradient(rows)
             at = self.values()
             return nll + 0.5 * (precision * at**2).sum(1), gradient + precision * at, nll
 
         self.set_values(values)
-        nll, gradient, plain = objective()
-        settled = ~(torch.isfinite(nll) & torch.isfinite(gradient).all(1))
+        loss, gradient, nll = objective()
+        settled = ~(torch.isfinite(loss) & torch.isfinite(gradient).all(1))
         gradient = torch.where(settled[:, None], 0.0, gradient)
         steps = torch.zeros(n_rows, HISTORY, n_slots, dtype=torch.float64, device=values.device)
         changes = torch.zeros_like(steps)  # gradient changes
@@ -232,9 +232,9 @@ class ParticipantNumbers:
                 moving = ~converged
                 trial = values + torch.where(moving[:, None], length[:, None] * direction, 0.0)
                 self.set_values(trial)
-                trial_nll, trial_gradient, trial_plain = objective(moving)
-                finite = torch.isfinite(trial_nll) & torch.isfinite(trial_gradient).all(1)
-                accept = moving & finite & (trial_nll <= nll + SUFFICIENT_DECREASE * length * slope)
+                trial_loss, trial_gradient, trial_nll = objective(moving)
+                finite = torch.isfinite(trial_loss) & torch.isfinite(trial_gradient).all(1)
+                accept = moving & finite & (trial_loss <= loss + SUFFICIENT_DECREASE * length * slope)
                 # Taken steps add a curvature pair (where the curvature is positive, as BFGS needs).
                 step, change = trial - values, trial_gradient - gradient
                 curvature = (step * change).sum(1)
@@ -243,12 +243,12 @@ class ParticipantNumbers:
                 changes = torch.where(keep[:, None, None], torch.cat([changes[:, 1:], change[:, None]], 1), changes)
                 stored = torch.where(keep[:, None], torch.cat([stored[:, 1:], keep[:, None]], 1), stored)
                 values = torch.where(accept[:, None], trial, values)
+                loss = torch.where(accept, trial_loss, loss)
                 nll = torch.where(accept, trial_nll, nll)
-                plain = torch.where(accept, trial_plain, plain)
                 gradient = torch.where(accept[:, None], trial_gradient, gradient)
-                # Rejected: backtrack to the minimum of the quadratic through the two NLLs and the slope,
-                # within [0.1, 0.5] of the last length (a tenth where the NLL was not finite).
-                backtrack = -slope * length**2 / (2 * (trial_nll - nll - slope * length))
+                # Rejected: backtrack to the minimum of the quadratic through the two losses and the slope,
+                # within [0.1, 0.5] of the last length (a tenth where the loss was not finite).
+                backtrack = -slope * length**2 / (2 * (trial_loss - loss - slope * length))
                 backtrack = torch.where(finite, backtrack.clamp(0.1 * length, 0.5 * length), 0.1 * length)
                 length = torch.where(accept, 1.0, torch.where(moving, backtrack, length))
                 # A row that cannot lower its NLL along its direction starts again from steepest descent
@@ -268,7 +268,7 @@ class ParticipantNumbers:
                 f"{description}: {int((~converged).sum())} of {n_rows} fits had not converged after {max_evaluations} "
                 f"evaluations; they are used where they stopped."
             )
-        return plain, converged
+        return nll, converged
 
     @staticmethod
     def _direction(gradient, steps, changes, stored) -> torch.Tensor:

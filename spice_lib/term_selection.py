@@ -50,8 +50,8 @@ def bic(nll_total: np.ndarray, n_parameters: np.ndarray, n_trials: np.ndarray) -
 RESET_GRID = 101
 
 # The spread of the normal prior (mean 0) on every number of a refitted alternative. Coefficients and betas
-# that the data determine are of order 1 to 10 and the prior moves them by a fraction of a nat; without it,
-# converged fits of ~150 choices ran betas to +-100 along ridges (docs/validation.md, section 9).
+# that the data determine are of order 1 to 10, where its penalty is small (0.08 nats for a beta of 4);
+# without it, converged fits of ~150 choices ran betas to +-100 along ridges (docs/validation.md, section 9).
 REFIT_PRIOR_SD = 10.0
 
 
@@ -183,7 +183,7 @@ def alternatives_model(model, equations, support, toggles, xs, ys, participant):
     """Every alternative of every participant (the current structure, then one per toggle) as a virtual
     participant of one equation model: row p * n_alternatives + a has participant p's numbers and
     alternative a's terms. Returns (that model, the sessions xs and ys repeated once per alternative and
-    relabelled, each repeated session's row)."""
+    relabelled)."""
     n_alternatives = len(toggles) + 1
     n_participants = equations.n_participants
     repeat = lambda values: np.repeat(np.asarray(values), n_alternatives, axis=0)  # noqa: E731 (row p*A + a)
@@ -203,7 +203,7 @@ def alternatives_model(model, equations, support, toggles, xs, ys, participant):
     virtual = (participant[:, None] * n_alternatives + offsets).reshape(-1)
     repeated_xs = xs.repeat_interleave(n_alternatives, 0)
     split_xs(repeated_xs, model.n_actions).participant[:] = virtual[:, None].to(xs.dtype)
-    return candidate, repeated_xs, ys.repeat_interleave(n_alternatives, 0), virtual
+    return candidate, repeated_xs, ys.repeat_interleave(n_alternatives, 0)
 
 
 def _refit_alternatives(model, equations, support, toggles, xs, ys, participant, max_evaluations, log):
@@ -212,7 +212,7 @@ def _refit_alternatives(model, equations, support, toggles, xs, ys, participant,
     participant and alternative)."""
     n_alternatives = len(toggles) + 1
     n_participants = equations.n_participants
-    candidate, repeated_xs, repeated_ys, _ = alternatives_model(model, equations, support, toggles, xs, ys, participant)
+    candidate, repeated_xs, repeated_ys = alternatives_model(model, equations, support, toggles, xs, ys, participant)
     numbers = ParticipantNumbers(candidate, repeated_xs, repeated_ys)
     nll, _ = numbers.minimise(max_evaluations, prior_sd=REFIT_PRIOR_SD, log=log, description="Term selection refit")
     nll = nll.view(n_participants, n_alternatives)
