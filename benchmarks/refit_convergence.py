@@ -118,10 +118,10 @@ def main() -> None:
     for method, (candidate, *_) in results.items():
         numbers = alternatives.numbers(candidate)
         fitted[method] = numbers.nll().numpy()
-        objective[method] = fitted[method] + penalty(numbers)
+        objective[method] = fitted[method] + numbers.prior_penalty(REFIT_PRIOR_SD).numpy()
         zeros = torch.zeros(len(numbers.slots), dtype=torch.float64)
         numbers.newton(zeros, numbers.active * REFIT_PRIOR_SD**-2, NEWTON_STEPS)
-        polished[method] = (numbers.nll().numpy() + penalty(numbers), numbers.nll().numpy())
+        polished[method] = (numbers.nll().numpy() + numbers.prior_penalty(REFIT_PRIOR_SD).numpy(), numbers.nll().numpy())
     (joint, joint_nll), (apart, apart_nll) = polished.values()
     reference, reference_nll = np.where(joint <= apart, joint, apart), np.where(joint <= apart, joint_nll, apart_nll)
     reference_choice = alternatives.choices(reference_nll)
@@ -135,11 +135,6 @@ def main() -> None:
             "participants choosing otherwise": f"{int((alternatives.choices(fitted[method]) != reference_choice).sum())} of {alternatives.n_participants}",
         })  # fmt: skip
     print_table(f"Term selection's first step, {key}: refits against their optima", rows)
-
-
-def penalty(numbers: ParticipantNumbers) -> np.ndarray:
-    """Each row's penalty from term selection's prior: sum theta^2 / (2 REFIT_PRIOR_SD^2) over its numbers."""
-    return (numbers.active * numbers.values() ** 2).sum(1).numpy() / (2 * REFIT_PRIOR_SD**2)
 
 
 class _Counting:

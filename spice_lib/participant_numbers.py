@@ -115,6 +115,13 @@ class ParticipantNumbers:
             for slot, (tensor, column, *_) in enumerate(self.slots):
                 tensor[:, column] = values[:, slot].to(tensor.dtype)
 
+    def prior_penalty(self, prior_sd: float | None) -> torch.Tensor:
+        """Each row's sum theta^2 / (2 prior_sd^2) over the numbers that act on it (`active`): the negative
+        log of a normal prior with mean 0, up to a constant. 0 without a prior (prior_sd None). (n_rows,)"""
+        if prior_sd is None:
+            return torch.zeros(self.n_rows, dtype=torch.float64, device=self.active.device)
+        return 0.5 * (self.active * prior_sd**-2 * self.values() ** 2).sum(1)
+
     def nll(self) -> torch.Tensor:
         with torch.no_grad():
             return self.participant_nll().double()
@@ -210,8 +217,7 @@ class ParticipantNumbers:
         def objective(rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             """(the loss: NLL + the prior's penalty, its gradient, the NLL alone) at the numbers set now."""
             nll, gradient = self.nll_and_gradient(rows)
-            at = self.values()
-            return nll + 0.5 * (precision * at**2).sum(1), gradient + precision * at, nll
+            return nll + self.prior_penalty(prior_sd), gradient + precision * self.values(), nll
 
         self.set_values(values)
         loss, gradient, nll = objective()

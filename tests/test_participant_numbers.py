@@ -136,6 +136,7 @@ def test_a_prior_makes_each_row_end_at_its_maximum_a_posteriori(sessions_and_rnn
     def posterior(numbers, nll):
         return nll.numpy() + (numbers.active * numbers.values() ** 2).sum(1).numpy() / (2 * sd**2)
 
+    np.testing.assert_allclose(posterior(shrunk, nll) - nll.numpy(), shrunk.prior_penalty(sd).numpy(), rtol=1e-9)
     # Each row's objective is at least as low as at its maximum-likelihood numbers, which fit better.
     assert (posterior(shrunk, nll) <= posterior(plain, plain_nll) + 1e-3).all()
     assert (nll >= plain_nll - 1e-3).all() and (nll > plain_nll + 0.1).any()
