@@ -115,12 +115,15 @@ class ParticipantNumbers:
             for slot, (tensor, column, *_) in enumerate(self.slots):
                 tensor[:, column] = values[:, slot].to(tensor.dtype)
 
+    def prior_precision(self, prior_sd: float | None) -> torch.Tensor:
+        """The precision 1 / prior_sd^2 of a normal prior with mean 0 on every number that acts on a row
+        (`active`), 0 elsewhere and without a prior (prior_sd None): (n_rows, n_slots)."""
+        return self.active * (0.0 if prior_sd is None else prior_sd**-2)
+
     def prior_penalty(self, prior_sd: float | None) -> torch.Tensor:
-        """Each row's sum theta^2 / (2 prior_sd^2) over the numbers that act on it (`active`): the negative
-        log of a normal prior with mean 0, up to a constant. 0 without a prior (prior_sd None). (n_rows,)"""
-        if prior_sd is None:
-            return torch.zeros(self.n_rows, dtype=torch.float64, device=self.active.device)
-        return 0.5 * (self.active * prior_sd**-2 * self.values() ** 2).sum(1)
+        """Each row's sum theta^2 / (2 prior_sd^2) over the numbers that act on it: the negative log of that
+        prior, up to a constant. (n_rows,)"""
+        return 0.5 * (self.prior_precision(prior_sd) * self.values() ** 2).sum(1)
 
     def nll(self) -> torch.Tensor:
         with torch.no_grad():
@@ -212,12 +215,13 @@ class ParticipantNumbers:
         there (without the prior's penalty) and whether they converged. Progress as `progress.Progress` shows it."""
         values = self.values()
         n_rows, n_slots = values.shape
-        precision = self.active * (0.0 if prior_sd is None else prior_sd**-2)
+        precision = self.prior_precision(prior_sd)
 
         def objective(rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             """(the loss: NLL + the prior's penalty, its gradient, the NLL alone) at the numbers set now."""
             nll, gradient = self.nll_and_gradient(rows)
-            return nll + self.prior_penalty(prior_sd), gradient + precision * self.values(), nll
+            at = self.values()
+            return nll + 0.5 * (precision * at**2).sum(1), gradient + precision * at, nll
 
         self.set_values(values)
         loss, gradient, nll = objective()
