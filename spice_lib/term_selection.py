@@ -13,8 +13,9 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). An equation that its bounds turn into a reset (a step down by their
-width, a negative multiple of the value) is finally written as the reset (`rewrite_resets`).
+(docs/validation.md, section 0). An equation that its bounds turn into a reset on every value it meets in
+the data (a step down by their width, a negative multiple of the value) is finally written as the reset
+(`rewrite_resets`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
 participant's sessions repeated once per alternative), each alternative to its own optimum
@@ -38,6 +39,7 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.progress import format_duration
 from spice_lib.rnn import BaseRNN
+from spice_lib.sindy import record
 from spice_lib.xs_layout import has_next_choice, split_xs
 
 
@@ -126,13 +128,13 @@ def select_terms(
         )
         if not len(active):
             break
-    equations, support = rewrite_resets(equations, support)
+    equations, support = rewrite_resets(equations, support, visited_ranges(equation_model(model, equations, support), xs))
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
 
 
 def rewrite_resets(
-    equations: EquationSet, support: dict[str, np.ndarray]
+    equations: EquationSet, support: dict[str, np.ndarray], visited: dict[str, np.ndarray] | None = None
 ) -> tuple[EquationSet, dict[str, np.ndarray]]:
     """Write an incremental equation that its bounds turn into a reset as the reset it is.
 
@@ -141,7 +143,10 @@ def rewrite_resets(
     the equation's centre), and the BIC cannot tell them apart. The reset is how the generating mechanism
     writes it (a choice trace without memory, forgetting at rate 1), so that is the form a reader and the
     recovery of parameters get. An equation of its own value alone is checked on RESET_GRID values across
-    its bounds. The function, and with it every likelihood, stays the same. Returns new equations and support.
+    its bounds or, where `visited` gives them (module -> (n_participants, 2), see `visited_ranges`), across
+    the part of its bounds that each participant's value spans in the data: `x[k+1] = x[k] - 0.57` is a
+    reset for a trace that the other arm's equation never sets above 0.57, and the rewrite leaves every
+    value the data meet, and with it every likelihood, the same. Returns new equations and support.
     """
     modules = dict(equations.modules)
     support = {name: terms.copy() for name, terms in support.items()}
@@ -151,8 +156,14 @@ def rewrite_resets(
             continue
         own = int(np.flatnonzero(is_own_value)[0])
         n_participants = len(equation.coefficients)
-        grid = np.linspace(*equation.bounds, RESET_GRID)[:, None]
-        values = equation.evaluate(np.tile(grid, (n_participants, 1)), np.repeat(np.arange(n_participants), RESET_GRID))
+        low, high = np.full(n_participants, float(equation.bounds[0])), np.full(n_participants, float(equation.bounds[1]))
+        if visited is not None and name in visited:
+            seen = np.asarray(visited[name], dtype=np.float64)
+            known = np.isfinite(seen).all(1)  # a participant without data keeps the whole range
+            low[known] = np.clip(seen[known, 0], low[known], high[known])
+            high[known] = np.clip(seen[known, 1], low[known], high[known])
+        grid = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, RESET_GRID)
+        values = equation.evaluate(grid.reshape(-1, 1), np.repeat(np.arange(n_participants), RESET_GRID))
         rewrite = np.all(np.abs(values.reshape(n_participants, RESET_GRID) - equation.center) <= 1e-12, axis=1)
         if not rewrite.any():
             continue
@@ -163,6 +174,25 @@ def rewrite_resets(
         support[name][rewrite, own] = 1.0
         modules[name] = equation.with_coefficients(coefficients)
     return EquationSet(modules, equations.betas, equations.participant_ids, equations.inclusion), support
+
+
+def visited_ranges(model: BaseRNN, xs: torch.Tensor) -> dict[str, np.ndarray]:
+    """The smallest and largest value each equation's own value takes before an update, on any arm, over
+    the sessions xs: module -> (n_participants, 2), NaN for a participant without sessions. Every arm counts,
+    so the range covers the values the module is applied to, whether it updates the chosen arm or the others."""
+    recorded = record(model, xs)
+    equations = model_equations(model)
+    n_participants = equations.n_participants
+    ranges = {}
+    for name in equations.modules:
+        values = recorded["signals"][name]  # (n_trials, n_sessions, n_actions)
+        participant = np.broadcast_to(recorded["participant_index"][None, :, None], values.shape)
+        valid = np.broadcast_to(recorded["valid"][..., None], values.shape)
+        low, high = np.full(n_participants, np.inf), np.full(n_participants, -np.inf)
+        np.minimum.at(low, participant[valid], values[valid])
+        np.maximum.at(high, participant[valid], values[valid])
+        ranges[name] = np.where(np.isfinite(low)[:, None], np.stack([low, high], 1), np.nan)
+    return ranges
 
 
 def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int]]):

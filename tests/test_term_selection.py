@@ -4,12 +4,13 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
-from spice_lib.term_selection import current_support, rewrite_resets, select_terms
+from spice_lib.term_selection import current_support, rewrite_resets, select_terms, visited_ranges
 
 # Two participants with a choice trace that decays (the mechanism weight decay trades for forgetting).
 AGENT = AgentQ(alpha_reward=[0.3, 0.5], forget_rate=[0.0, 0.2], beta_reward=3.0, alpha_choice=0.3, beta_choice=3.0)
@@ -93,3 +94,36 @@ def test_a_step_that_its_bound_turns_into_a_reset_is_written_as_the_reset_with_t
     for name, terms in support.items():  # the input is left as it was
         np.testing.assert_array_equal(terms, given[name], err_msg=name)
     assert recover_agent_q_parameters(rewritten)["alpha_choice"][0] == pytest.approx(1.0)
+
+
+def test_a_step_that_is_a_reset_on_every_value_the_data_meet_is_written_as_the_reset_with_the_same_likelihood(data_and_rnn):
+    # The chosen arm's trace is set to 0.567 on every choice; the other arm's drops by 0.568, kept in [0, 1]:
+    # 0 from every value it meets, but a step (1 -> 0.432) on values the data never give it.
+    sessions, rnn = data_and_rnn
+    truth = agent_q_equations(AgentQ(alpha_reward=[0.3, 0.5], beta_reward=3.0, alpha_choice=1.0, beta_choice=1.0))
+    chosen, other = truth.modules["x_value_choice_chosen"], truth.modules["x_value_choice_not_chosen"]
+    set_to = np.zeros_like(chosen.coefficients)
+    set_to[:, chosen.term_names.index("1")] = 0.567
+    steps = np.zeros_like(other.coefficients)
+    steps[:, other.term_names.index("1")] = [-0.568, -0.4]  # participant 1's step leaves 0.167: no reset
+    equations = EquationSet(
+        {**truth.modules, "x_value_choice_chosen": chosen.with_coefficients(set_to), "x_value_choice_not_chosen": other.with_coefficients(steps)},
+        truth.betas, truth.participant_ids,
+    )  # fmt: skip
+    support = support_of(equations)
+    model = equation_model(rnn, equations, support)
+    visited = visited_ranges(model, sessions.xs)
+    np.testing.assert_allclose(visited["x_value_choice_not_chosen"], [[0.0, 0.567], [0.0, 0.567]], atol=1e-6)
+
+    whole_range, _ = rewrite_resets(equations, support)
+    assert (whole_range.modules["x_value_choice_not_chosen"].coefficients == steps).all()  # a step on [0, 1]
+    rewritten, new_support = rewrite_resets(equations, support, visited)
+
+    own = other.term_names.index("x_value_choice_not_chosen[k]")
+    np.testing.assert_array_equal(new_support["x_value_choice_not_chosen"][:, own], [1.0, 0.0])
+    assert rewritten.modules["x_value_choice_not_chosen"].coefficients[0].tolist() == [0.0, -1.0]
+    np.testing.assert_array_equal(rewritten.modules["x_value_choice_not_chosen"].coefficients[1], steps[1])
+    with torch.no_grad():  # every choice probability of the data stays the same, to the bit
+        before, _ = model(sessions.xs, batch_first=True)
+        after, _ = equation_model(rnn, rewritten, new_support)(sessions.xs, batch_first=True)
+    assert torch.equal(after, before)
