@@ -78,7 +78,6 @@ def choose_structure(
     model: BaseRNN,
     xs: torch.Tensor,
     ys: torch.Tensor,
-    search_rounds: int = 6,
     log: Callable[[str], None] = print,
 ) -> tuple[PopulationFit, pd.DataFrame]:
     """The population's structure, chosen by integrated BIC, and its empirical-Bayes fit.
@@ -86,8 +85,8 @@ def choose_structure(
     The per-participant structures of `model` (after term selection) are votes: terms are ordered by the
     share of participants that chose them. The search starts from the terms a majority chose, then tries
     adding each other term that someone chose, most chosen first, and then removing each term, least chosen
-    first; a change is kept when it lowers the integrated BIC. Each structure tried is fitted by
-    `share_strength` with at most `search_rounds` EM rounds, the chosen one then to convergence.
+    first; a change is kept when it lowers the integrated BIC. Every structure tried is fitted to
+    convergence by `share_strength`, and an added term from two starts, keeping the better (`_try_both_starts`).
     Returns the best fit and a table of the structures tried: step, change ('start', 'add' or 'remove'),
     module, term, share, integrated_bic, kept.
     """
@@ -103,8 +102,7 @@ def choose_structure(
         key=lambda entry: -entry[0],
     )
     structure = {name: (values >= 0.5).astype(float) for name, values in shares.items()}
-    quick = dict(max_rounds=search_rounds)
-    best = share_strength(model, xs, ys, structure, log=lambda _: None, **quick)
+    best = share_strength(model, xs, ys, structure, log=log)
     steps = [{"step": 0, "change": "start", "module": "", "term": "terms most participants chose", "share": 0.5,
               "integrated_bic": best.integrated_bic, "kept": True}]  # fmt: skip
 
@@ -112,8 +110,10 @@ def choose_structure(
         nonlocal best, structure
         candidate = {module: values.copy() for module, values in structure.items()}
         candidate[name][term] = 1.0 if change == "add" else 0.0
-        # A term added to the population starts where the participants who chose it had it, not at 0.
-        fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None, reference=model, **quick)
+        if change == "add":
+            fit = _try_both_starts(model, best.model, xs, ys, candidate)
+        else:
+            fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None)
         kept = fit.integrated_bic < best.integrated_bic
         steps.append({"step": len(steps), "change": change, "module": name, "term": names[name][term], "share": share,
                       "integrated_bic": fit.integrated_bic, "kept": kept})  # fmt: skip
@@ -130,7 +130,21 @@ def choose_structure(
     for share, name, term in reversed(order):
         if structure[name][term]:
             try_switch("remove", share, name, term)
-    return share_strength(best.model, xs, ys, structure, log=log), pd.DataFrame(steps)
+    log(f"Population structure chosen: {len(best.prior)} numbers, integrated BIC {best.integrated_bic:.1f}")
+    return best, pd.DataFrame(steps)
+
+
+def _try_both_starts(votes: BaseRNN, current: BaseRNN, xs, ys, candidate) -> PopulationFit:
+    """The fit of `candidate`, the structure of `current`'s fit with one term added, from two starts, the
+    one with the lower integrated BIC: the term at the mean of the participants of `votes` who chose it,
+    and at 0. From 0 the fit starts at `current`'s, which the larger structure can only improve on; from a
+    value some participants chose it can be better (a learning rate and the beta weighing the values it
+    moves do not move each other from 0) or much worse (a constant drift that takes the value to its bound,
+    where it has no gradient: on a simulated population of 143, an integrated BIC 4,000 higher)."""
+    from_votes = share_strength(current, xs, ys, candidate, log=lambda _: None, reference=votes)
+    # No participant of the current fit has the term (they all have the population's structure): at 0.
+    from_zero = share_strength(current, xs, ys, candidate, log=lambda _: None, reference=current)
+    return min(from_votes, from_zero, key=lambda fit: fit.integrated_bic)
 
 
 def share_strength(

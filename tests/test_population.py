@@ -1,10 +1,12 @@
 """Sharing strength: the population's structure by integrated BIC and an empirical-Bayes refit."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
-from spice_lib.equations import equation_model, model_equations
+from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.population import _new_terms_started, choose_structure, share_strength
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
@@ -65,7 +67,7 @@ def test_the_population_takes_a_term_a_minority_chose_and_drops_one_a_majority_i
     support["x_learning_rate_reward"][:8, 1] = 1.0  # a learning rate that depends on itself: 8 of 12 invent it
     model = equation_model(rnn, truth, support)
     refit_equation_model(model, sessions.xs, sessions.ys, "coefficients", **QUIET)
-    fit, steps = choose_structure(model, sessions.xs, sessions.ys, search_rounds=3, **QUIET)
+    fit, steps = choose_structure(model, sessions.xs, sessions.ys, **QUIET)
     rate = structure_of(current_support(fit.model))["x_learning_rate_reward"]
     np.testing.assert_array_equal(rate, [1.0, 0.0, 0.0, 0.0])  # the constant, nothing else
     kept = steps[steps["kept"]]
@@ -78,6 +80,28 @@ def test_the_population_takes_a_term_a_minority_chose_and_drops_one_a_majority_i
         assert (terms == terms[0]).all()
     recovered = recover_agent_q_parameters(model_equations(fit.model))["alpha_reward"]
     assert np.corrcoef(recovered, AGENT.parameters["alpha_reward"])[0, 1] > 0.5
+
+
+def test_a_term_that_a_few_chose_with_a_drastic_value_is_tried_from_zero_too(sessions_and_rnn):
+    # Two of 12 participants forget towards a value far below the others (a constant drift of about -1 a
+    # trial, to the bound -0.5). Started there for everyone, the population's fit stays where the bound
+    # takes the gradient away: its integrated BIC was 113 above the structure without the term. From 0
+    # the fit starts where that structure's ended, and the one number more costs about 2 ln(960) = 14.
+    sessions, rnn = sessions_and_rnn
+    truth = agent_q_equations(AGENT)
+    forget = truth.modules["x_value_reward_not_chosen"]
+    coefficients = forget.coefficients.copy()
+    coefficients[:2, forget.term_names.index("1")] = -0.9
+    drifting = dataclasses.replace(forget, coefficients=coefficients, bounds=(-0.5, 1.5))
+    equations = EquationSet({**truth.modules, "x_value_reward_not_chosen": drifting}, truth.betas, truth.participant_ids)
+    model = equation_model(rnn, equations, {name: (e.coefficients != 0).astype(float) for name, e in equations.modules.items()})
+    refit_equation_model(model, sessions.xs, sessions.ys, "coefficients", **QUIET)
+
+    _, steps = choose_structure(model, sessions.xs, sessions.ys, **QUIET)
+
+    start = steps.loc[steps["change"] == "start", "integrated_bic"].item()
+    added = steps[(steps["change"] == "add") & (steps["module"] == "x_value_reward_not_chosen") & (steps["term"] == "1")]
+    assert added["integrated_bic"].item() - start < 50
 
 
 def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(small_dataset):
