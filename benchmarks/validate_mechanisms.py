@@ -1,7 +1,7 @@
 """Validation (not in CI): does SPICE recover every AgentQ mechanism when it is on, and invent none when off?
 
-For each agent of a panel (each mechanism switched on and off: asymmetric learning rates, forgetting, a
-choice trace with and without memory, perseveration and none), simulate 200 sessions x 100 trials on a
+For each agent of a panel (each mechanism switched on and off: asymmetric learning rates either way,
+forgetting, a choice trace with and without memory, perseveration, alternation and none), simulate 200 sessions x 100 trials on a
 drifting two-armed bandit, fit SPICE (Weinhardt2024RNN, 1024 epochs, default settings unless --set), and
 compare with the generating agent:
 
@@ -47,6 +47,8 @@ PANEL = {
     "decaying_trace_forgetting": dict(alpha_reward=0.3, forget_rate=0.2, beta_reward=3.0, alpha_choice=0.3, beta_choice=2.0),
     # Learns more from rewards than from their absence.
     "asymmetric": dict(alpha_reward=0.6, alpha_penalty=0.2, forget_rate=0.1, beta_reward=4.0, alpha_choice=1.0, beta_choice=0.5),
+    # The other way round: learns more from the absence of reward, and alternates (a negative choice trace).
+    "penalty_learner": dict(alpha_reward=0.2, alpha_penalty=0.6, forget_rate=0.0, beta_reward=4.0, alpha_choice=1.0, beta_choice=-1.0),
     # Nothing but Rescorla-Wagner, then with forgetting: no choice trace to find.
     "rescorla_wagner": dict(alpha_reward=0.3, forget_rate=0.0, beta_reward=3.0, beta_choice=0.0),
     "forgetting": dict(alpha_reward=0.3, forget_rate=0.3, beta_reward=3.0, beta_choice=0.0),

@@ -146,7 +146,8 @@ def rewrite_resets(
     its bounds or, where `visited` gives them (module -> (n_participants, 2), see `visited_ranges`), across
     the part of its bounds that each participant's value spans in the data: `x[k+1] = x[k] - 0.57` is a
     reset for a trace that the other arm's equation never sets above 0.57, and the rewrite leaves every
-    value the data meet, and with it every likelihood, the same. Returns new equations and support.
+    value the data meet, and with it every likelihood, the same. An equation without terms is left alone:
+    the reset would be a term more. Returns new equations and support.
     """
     modules = dict(equations.modules)
     support = {name: terms.copy() for name, terms in support.items()}
@@ -164,7 +165,10 @@ def rewrite_resets(
             high[known] = np.clip(seen[known, 1], low[known], high[known])
         grid = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, RESET_GRID)
         values = equation.evaluate(grid.reshape(-1, 1), np.repeat(np.arange(n_participants), RESET_GRID))
-        rewrite = np.all(np.abs(values.reshape(n_participants, RESET_GRID) - equation.center) <= 1e-12, axis=1)
+        # Never a term more: an equation without terms leaves the value as it is, and is at the centre only
+        # where the value never leaves it (a trace that nothing moves), where its form says nothing.
+        has_terms = (support[name] > 0).any(1)
+        rewrite = has_terms & np.all(np.abs(values.reshape(n_participants, RESET_GRID) - equation.center) <= 1e-12, axis=1)
         if not rewrite.any():
             continue
         coefficients = equation.coefficients.copy()
