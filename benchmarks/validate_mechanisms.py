@@ -1,9 +1,9 @@
 """Validation (not in CI): does SPICE recover every AgentQ mechanism when it is on, and invent none when off?
 
 For each agent of a panel (each mechanism switched on and off: asymmetric learning rates either way,
-forgetting, a choice trace with and without memory, perseveration, alternation and none), simulate 200 sessions x 100 trials on a
-drifting two-armed bandit, fit SPICE (Weinhardt2024RNN, 1024 epochs, default settings unless --set), and
-compare with the generating agent:
+forgetting, a choice trace with and without memory, perseveration, alternation and none), simulate 200
+sessions x 100 trials on a drifting two-armed bandit, fit SPICE (Weinhardt2024RNN, 1024 epochs, default
+settings unless --set), and compare with the generating agent:
 
   terms      the equations' terms against the exact equations of the agent (`recovery.agent_q_equations`):
              missing = a term of the agent the equations lack; spurious = a term the agent lacks. The
