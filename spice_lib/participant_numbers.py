@@ -220,8 +220,7 @@ class ParticipantNumbers:
         def objective(rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             """(the loss: NLL + the prior's penalty, its gradient, the NLL alone) at the numbers set now."""
             nll, gradient = self.nll_and_gradient(rows)
-            at = self.values()
-            return nll + 0.5 * (precision * at**2).sum(1), gradient + precision * at, nll
+            return nll + self.prior_penalty(prior_sd), gradient + precision * self.values(), nll
 
         self.set_values(values)
         loss, gradient, nll = objective()

@@ -217,8 +217,9 @@ def _new_terms_started(equations, support, reference, reference_support, structu
     participant who lacks it (by `support`) started at the mean of `reference`'s participants that have it
     (by `reference_support`), or 0 where none has. Started at 0, two numbers that act only together sit at
     a saddle: a learning rate of 0 leaves the values where the inverse temperature weighs them, so neither
-    number's gradient moves it, and the few Newton steps of a quick fit stay there. Its integrated BIC would
-    then judge the term on a fit that never used it (on real data, a population without reward learning)."""
+    number's gradient moves it, and the Newton steps stay there. Its integrated BIC would then judge the
+    term on a fit that never used it (on real data, a population without reward learning); `choose_structure`
+    tries both starts."""
     modules = {}
     for name, equation in equations.modules.items():
         has = reference_support[name] > 0
