@@ -168,13 +168,16 @@ class ParticipantNumbers:
         hessian = by_direction.transpose(0, 1).detach().double()
         return nll.detach().double(), gradient.detach().double(), (hessian + hessian.transpose(1, 2)) / 2
 
-    def newton(self, mean: torch.Tensor, precision: torch.Tensor, steps: int) -> torch.Tensor:
-        """`steps` damped Newton steps on every row's NLL + 1/2 sum precision (theta - mean)^2 (the
-        negative log posterior). A row's step is taken only if it lowers their objective; otherwise
-        their damping grows (Levenberg-Marquardt). No number moves by more than MAX_STEP in one step. A row
-        whose derivatives are not finite stays where it is. Returns the NLL Hessian (made positive
-        semi-definite) of the last step's start: near convergence, the final numbers' Hessian to within a
-        step, for one Hessian fewer."""
+    def newton(
+        self, mean: torch.Tensor, precision: torch.Tensor, steps: int, tolerance: float | None = None
+    ) -> torch.Tensor:
+        """At most `steps` damped Newton steps on every row's NLL + 1/2 sum precision (theta - mean)^2 (the
+        negative log posterior), fewer where every row's next step promises less than `tolerance` nats (its
+        Newton decrement; None: all `steps`). A row's step is taken only if it lowers their objective;
+        otherwise their damping grows (Levenberg-Marquardt). No number moves by more than MAX_STEP in one
+        step. A row whose derivatives are not finite stays where it is. Returns the NLL Hessian (made
+        positive semi-definite) of the last step's start: near convergence, the final numbers' Hessian to
+        within a step, for one Hessian fewer."""
         damping = torch.full((self.n_rows,), 1e-3, dtype=torch.float64, device=mean.device)
         identity = torch.eye(len(self.slots), dtype=torch.float64, device=mean.device)
         for _ in range(steps):
@@ -185,7 +188,10 @@ class ParticipantNumbers:
             values = self.values()
             objective = nll + 0.5 * (precision * (values - mean) ** 2).sum(1)
             system = hessian + torch.diag_embed(precision.expand_as(values)) + damping[:, None, None] * identity
-            step = torch.linalg.solve(system, (gradient + precision * (values - mean))[..., None])[..., 0]
+            slope = gradient + precision * (values - mean)
+            step = torch.linalg.solve(system, slope[..., None])[..., 0]
+            if tolerance is not None and float((0.5 * (slope * step).sum(1)).max()) < tolerance:
+                break
             step = step * (MAX_STEP / step.abs().amax(1, keepdim=True).clamp(min=MAX_STEP))
             self.set_values(values - step)
             trial = self.nll()

@@ -55,6 +55,12 @@ MIN_SPREAD = 1e-3
 # and a bound on those the data say nothing about.
 WIDE_SPREAD = 100.0
 
+# An E-step's Newton steps stop where every participant's next step promises less than this (nats).
+NEWTON_TOLERANCE = 1e-3
+
+# EM stops when a round lowers the participants' summed -log evidence by less than this (nats).
+EVIDENCE_TOLERANCE = 0.5
+
 
 @dataclass
 class PopulationFit:
@@ -154,7 +160,7 @@ def share_strength(
     structure: dict[str, np.ndarray],
     max_rounds: int = 30,
     tolerance: float = 1e-2,
-    newton_steps: int = 2,
+    newton_steps: int = 10,
     log: Callable[[str], None] = print,
     reference: BaseRNN | None = None,
 ) -> PopulationFit:
@@ -176,14 +182,17 @@ def share_strength(
     # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
     # structure starts at 0 for everyone, and a prior centred there with no spread would hold it there.
     zeros = torch.zeros(len(numbers.slots), dtype=torch.float64, device=device)
-    numbers.newton(zeros, torch.full_like(zeros, WIDE_SPREAD**-2), 3 * newton_steps)
+    numbers.newton(zeros, torch.full_like(zeros, WIDE_SPREAD**-2), 3 * newton_steps, NEWTON_TOLERANCE)
     values = numbers.values()
     mean, variance = values.mean(0), values.var(0, unbiased=False).clamp(min=MIN_SPREAD**2)
-    rounds = 0
+    rounds, previous = 0, math.inf
     while rounds < max_rounds:
         rounds += 1
-        hessian = numbers.newton(mean, 1.0 / variance, newton_steps)
+        hessian = numbers.newton(mean, 1.0 / variance, newton_steps, NEWTON_TOLERANCE)
         values = numbers.values()
+        # EM's steps shrink slowly where a spread is barely identified, long after the score has settled:
+        # stop when a round no longer lowers the participants' evidence under the prior just used.
+        evidence = float(_laplace_evidence(numbers, hessian, mean, variance).sum())
         posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(values)))
         new_mean = values.mean(0)
         new_variance = (
@@ -194,22 +203,29 @@ def share_strength(
             float(((new_variance / variance).sqrt() - 1).abs().max()),
         )
         mean, variance = new_mean, new_variance
-        if moved < tolerance:
+        if moved < tolerance or previous - evidence < EVIDENCE_TOLERANCE:
             break
-    hessian = numbers.newton(mean, 1.0 / variance, newton_steps)
+        previous = evidence
+    hessian = numbers.newton(mean, 1.0 / variance, newton_steps, NEWTON_TOLERANCE)
     nll = numbers.nll()
-    values = numbers.values()
-    spread = variance.sqrt()
-    scaled = spread[None, :, None] * hessian * spread[None, None, :]
-    volume = torch.logdet(torch.eye(len(spread), dtype=scaled.dtype, device=device) + scaled)
-    evidence = nll + (((values - mean) ** 2) / (2 * variance)).sum(1) + 0.5 * volume
+    evidence = _laplace_evidence(numbers, hessian, mean, variance)
     integrated_bic = float(2 * evidence.sum() + 2 * len(numbers.slots) * math.log(max(n_predicted, 1.0)))
     log(
         f"Sharing strength: {n_participants} participants, {len(numbers.slots)} population numbers, {rounds} EM round(s); "
         f"NLL per trial {float(nll.sum()) / n_predicted:.5f}, integrated BIC {integrated_bic:.1f}"
     )
-    prior = numbers.prior_table(mean.cpu().numpy(), spread.cpu().numpy())
+    prior = numbers.prior_table(mean.cpu().numpy(), variance.sqrt().cpu().numpy())
     return PopulationFit(shared, prior, integrated_bic, rounds)
+
+
+def _laplace_evidence(numbers: ParticipantNumbers, hessian, mean, variance) -> torch.Tensor:
+    """Each participant's -log evidence under the prior (mean, variance), by Laplace's approximation at
+    their numbers now (their posterior mode after an E-step), `hessian` their NLL's Hessian there."""
+    values = numbers.values()
+    spread = variance.sqrt()
+    scaled = spread[None, :, None] * hessian * spread[None, None, :]
+    volume = torch.logdet(torch.eye(len(spread), dtype=scaled.dtype, device=scaled.device) + scaled)
+    return numbers.nll() + (((values - mean) ** 2) / (2 * variance)).sum(1) + 0.5 * volume
 
 
 def _new_terms_started(equations, support, reference, reference_support, structure) -> EquationSet:

@@ -4,10 +4,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
+from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.population import _new_terms_started, choose_structure, share_strength
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
@@ -117,7 +119,6 @@ def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(
     assert any("needs 5 participants or more" in message for message in messages)
 
 
-
 def test_a_term_new_to_a_participant_starts_at_the_mean_of_those_who_have_it():
     # Started at 0, a learning rate and the beta that weighs the values it moves sit at a saddle; on the
     # Sugawara data the population's quick fits stayed there and dropped reward learning altogether.
@@ -136,3 +137,28 @@ def test_a_term_new_to_a_participant_starts_at_the_mean_of_those_who_have_it():
     for name, equation in started.modules.items():  # terms a participant had are untouched
         had = support[name] > 0
         np.testing.assert_array_equal(equation.coefficients[had], equations.modules[name].coefficients[had])
+
+
+def test_every_participant_ends_at_their_posterior_mode_under_the_population_prior(sessions_and_rnn):
+    # The chosen trace's memory started at 0 for everyone, where the truth has 0.5: two Newton steps an EM
+    # round left the participants short of their posterior modes, and the prior's estimate and the integrated
+    # BIC with them (on the default study's population, 2,000 above the generating structure's).
+    sessions, rnn = sessions_and_rnn
+    truth = agent_q_equations(AGENT)
+    support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
+    trace = truth.modules["x_value_choice_chosen"]
+    memory = trace.term_names.index("x_value_choice_chosen[k]")
+    trace.coefficients[:, memory] = 0.0
+    model = equation_model(rnn, truth, support)
+    fit = share_strength(model, sessions.xs, sessions.ys, structure_of(support), **QUIET)
+
+    numbers = ParticipantNumbers(fit.model, sessions.xs, sessions.ys)
+    mean = torch.as_tensor(fit.prior["mean"].to_numpy())
+    precision = torch.as_tensor(fit.prior["sd"].to_numpy()) ** -2
+
+    def posterior_objective():
+        return numbers.nll() + 0.5 * (precision * (numbers.values() - mean) ** 2).sum(1)
+
+    before = posterior_objective()
+    numbers.newton(mean, precision, steps=20)
+    assert float((before - posterior_objective()).max()) < 0.01  # nats: no participant can still improve
