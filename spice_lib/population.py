@@ -167,9 +167,13 @@ def share_strength(
     """Empirical-Bayes refit of an equation model (made by `equation_model`, usually refitted per
     participant first) with every participant given `structure` (module -> (n_terms,) of 0/1; a term new
     to a participant starts at the mean of the participants of `reference`, default `model`, that have it;
-    at 0 if none has): expectation-maximisation as the module docstring says, `newton_steps`
-    per E-step, until no prior mean moves by more than `tolerance` of its spread and no spread by more than
-    `tolerance` of itself, or `max_rounds`. `model` is left as it was."""
+    at 0 if none has): expectation-maximisation as the module docstring says, each E-step Newton's method
+    until every participant is at their posterior mode (NEWTON_TOLERANCE) or `newton_steps`, until no prior
+    mean moves by more than `tolerance` of its spread and no spread by more than `tolerance` of itself, or a
+    round lowers the summed -log evidence by less than EVIDENCE_TOLERANCE, or `max_rounds`. Two steps an
+    E-step, as an earlier version took, left participants short of their modes and the prior and the
+    integrated BIC with them: on the default study's population, the generating structure scored 2,000
+    above where it ends now. `model` is left as it was."""
     device = next(model.parameters()).device
     xs, ys = xs.to(device), ys.to(device)
     n_participants = len(model.equations.participant_ids)
