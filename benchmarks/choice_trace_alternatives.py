@@ -21,13 +21,12 @@ Usage: python -m benchmarks.choice_trace_alternatives [--study results] [--param
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from benchmarks.common import print_table
+from benchmarks.common import finished_study_arguments, print_table
 from spice_lib.equations import EquationSet, equation_model, read_equations
 from spice_lib.estimator import SpiceEstimator
 from spice_lib.refit import participant_nll, refit_equation_model
@@ -99,11 +98,7 @@ def run_rows(study: Path, parameter_set: str, seed: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--study", type=Path, default=Path("results"))
-    parser.add_argument("--parameter-set", default="population")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args()
+    args = finished_study_arguments(__doc__)
     torch.set_num_threads(1)
     rows = [row for seed in args.seeds for row in run_rows(args.study, args.parameter_set, seed)]
     print_table(f"Participants of {args.parameter_set} without a choice trace: BIC of each alternative minus the selected equations'", rows)

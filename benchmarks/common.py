@@ -60,6 +60,16 @@ def estimator_overrides(items: list[str]) -> dict:
     return overrides
 
 
+def finished_study_arguments(doc: str) -> argparse.Namespace:
+    """The command line of a benchmark that reruns a step on the runs of a finished study: --study (its
+    results folder, default the repository's), --parameter-set (default population) and --seeds (1 2)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--study", type=Path, default=ROOT / "results")
+    parser.add_argument("--parameter-set", default="population")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    return parser.parse_args()
+
+
 def study_arguments(doc: str, prefix: str) -> tuple[Path, int]:
     """The command line of a benchmark that runs the workflow on a study: --cores (default 2) and
     --directory (default: a new temporary directory named `prefix`...). Returns (directory, cores)."""

@@ -15,7 +15,6 @@ Usage: python -m benchmarks.population_structure [--study results] [--parameter-
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.common import ROOT, print_table
+from benchmarks.common import finished_study_arguments, print_table
 from spice_lib import population
 from spice_lib.equations import equation_model, model_equations, read_equations
 from spice_lib.estimator import SpiceEstimator, distillation_params
@@ -64,11 +63,7 @@ def shared_run(model: Path, data: Path, equations: Path) -> tuple[pd.DataFrame, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--study", type=Path, default=ROOT / "results")
-    parser.add_argument("--parameter-set", default="population")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    arguments = parser.parse_args()
+    arguments = finished_study_arguments(__doc__)
     keys = [f"parameter_set~{arguments.parameter_set}/seed~{seed}" for seed in arguments.seeds]
     jobs = [tuple(arguments.study / kind / key for kind in ("models", "data", "equations")) for key in keys]
     with multiprocessing.get_context("spawn").Pool(min(2, len(jobs))) as pool:

@@ -16,14 +16,13 @@ Usage: python -m benchmarks.selection_stability [--study results] [--parameter-s
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from benchmarks.common import ROOT, print_table
+from benchmarks.common import finished_study_arguments, print_table
 from spice_lib.equations import read_equations
 from spice_lib.estimator import SpiceEstimator, distillation_params
 from spice_lib.refit import participant_nll
@@ -46,11 +45,7 @@ def selected(model: Path, data: Path, equations: Path, grouped: bool) -> tuple[d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--study", type=Path, default=ROOT / "results")
-    parser.add_argument("--parameter-set", default="population")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
-    arguments = parser.parse_args()
+    arguments = finished_study_arguments(__doc__)
     rows = []
     for seed in arguments.seeds:
         key = f"parameter_set~{arguments.parameter_set}/seed~{seed}"
