@@ -172,8 +172,9 @@ def share_strength(
     mean moves by more than `tolerance` of its spread and no spread by more than `tolerance` of itself, or a
     round lowers the summed -log evidence by less than EVIDENCE_TOLERANCE, or `max_rounds`. Two steps an
     E-step, as an earlier version took, left participants short of their modes and the prior and the
-    integrated BIC with them: on the default study's population, the generating structure scored 2,000
-    above where it ends now. `model` is left as it was."""
+    integrated BIC with them: on the default study's population (seed 1), the generating structure scored
+    28,676 started at the participants' own equations, against 26,585 started at the truth. `model` is left
+    as it was."""
     device = next(model.parameters()).device
     xs, ys = xs.to(device), ys.to(device)
     n_participants = len(model.equations.participant_ids)
@@ -196,7 +197,7 @@ def share_strength(
         values = numbers.values()
         # EM's steps shrink slowly where a spread is barely identified, long after the score has settled:
         # stop when a round no longer lowers the participants' evidence under the prior just used.
-        evidence = float(_laplace_evidence(numbers, hessian, mean, variance).sum())
+        evidence = float(_laplace_evidence(numbers.nll(), numbers.values(), hessian, mean, variance).sum())
         posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(values)))
         new_mean = values.mean(0)
         new_variance = (
@@ -212,7 +213,7 @@ def share_strength(
         previous = evidence
     hessian = numbers.newton(mean, 1.0 / variance, newton_steps, NEWTON_TOLERANCE)
     nll = numbers.nll()
-    evidence = _laplace_evidence(numbers, hessian, mean, variance)
+    evidence = _laplace_evidence(nll, numbers.values(), hessian, mean, variance)
     integrated_bic = float(2 * evidence.sum() + 2 * len(numbers.slots) * math.log(max(n_predicted, 1.0)))
     log(
         f"Sharing strength: {n_participants} participants, {len(numbers.slots)} population numbers, {rounds} EM round(s); "
@@ -222,14 +223,14 @@ def share_strength(
     return PopulationFit(shared, prior, integrated_bic, rounds)
 
 
-def _laplace_evidence(numbers: ParticipantNumbers, hessian, mean, variance) -> torch.Tensor:
+def _laplace_evidence(nll, values, hessian, mean, variance) -> torch.Tensor:
     """Each participant's -log evidence under the prior (mean, variance), by Laplace's approximation at
-    their numbers now (their posterior mode after an E-step), `hessian` their NLL's Hessian there."""
-    values = numbers.values()
+    their numbers `values` (their posterior mode after an E-step), with `nll` and `hessian` their NLL and
+    its Hessian there."""
     spread = variance.sqrt()
     scaled = spread[None, :, None] * hessian * spread[None, None, :]
     volume = torch.logdet(torch.eye(len(spread), dtype=scaled.dtype, device=scaled.device) + scaled)
-    return numbers.nll() + (((values - mean) ** 2) / (2 * variance)).sum(1) + 0.5 * volume
+    return nll + (((values - mean) ** 2) / (2 * variance)).sum(1) + 0.5 * volume
 
 
 def _new_terms_started(equations, support, reference, reference_support, structure) -> EquationSet:

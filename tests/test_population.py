@@ -142,7 +142,8 @@ def test_a_term_new_to_a_participant_starts_at_the_mean_of_those_who_have_it():
 def test_every_participant_ends_at_their_posterior_mode_under_the_population_prior(sessions_and_rnn):
     # The chosen trace's memory started at 0 for everyone, where the truth has 0.5: two Newton steps an EM
     # round left the participants short of their posterior modes, and the prior's estimate and the integrated
-    # BIC with them (on the default study's population, 2,000 above the generating structure's).
+    # BIC with them (on the default study's population, the generating structure's 2,091 above its own from
+    # the truth).
     sessions, rnn = sessions_and_rnn
     truth = agent_q_equations(AGENT)
     support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
