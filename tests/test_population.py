@@ -3,14 +3,21 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
+from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, population
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.participant_numbers import ParticipantNumbers
-from spice_lib.population import _new_terms_started, choose_structure, share_strength
+from spice_lib.population import (
+    PopulationFit,
+    _new_terms_started,
+    _removal_cost,
+    choose_structure,
+    share_strength,
+)
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
 from spice_lib.term_selection import current_support
@@ -163,3 +170,63 @@ def test_every_participant_ends_at_their_posterior_mode_under_the_population_pri
     before = posterior_objective()
     numbers.newton(mean, precision, steps=20)
     assert float((before - posterior_objective()).max()) < 0.01  # nats: no participant can still improve
+
+
+def test_the_removal_cost_is_what_pinning_a_number_at_0_costs_under_a_normal_posterior():
+    # Under a normal posterior the estimate is exact: the minimum of 1/2 (theta - mode)' P (theta - mode)
+    # with theta_j = 0 and every other number free. The diagonal of P instead would ignore that the others
+    # make up for it, and overstate what correlated numbers cost.
+    generator = torch.Generator().manual_seed(0)
+    n_participants, n_numbers = 4, 3
+    factors = torch.randn(n_participants, n_numbers, n_numbers, generator=generator, dtype=torch.float64)
+    precision = factors @ factors.transpose(1, 2) + 0.1 * torch.eye(n_numbers, dtype=torch.float64)
+    mode = torch.randn(n_participants, n_numbers, generator=generator, dtype=torch.float64)
+
+    exact = np.zeros(n_numbers)
+    for j in range(n_numbers):
+        free = [k for k in range(n_numbers) if k != j]
+        for p in range(n_participants):
+            # theta_j = 0, the others at their conditional optimum: solve P_ff d_f = -P_fj (0 - mode_j)
+            shift = torch.zeros(n_numbers, dtype=torch.float64)
+            shift[j] = -mode[p, j]
+            shift[free] = torch.linalg.solve(precision[p][free][:, free], -precision[p][free, j] * shift[j])
+            exact[j] += float(0.5 * shift @ precision[p] @ shift)
+
+    np.testing.assert_allclose(_removal_cost(mode, torch.linalg.inv(precision)), exact, rtol=1e-10)
+
+
+def test_a_mimic_that_no_single_switch_can_trade_for_the_mechanism_is_swapped_out(sessions_and_rnn, monkeypatch):
+    # Integrated BIC by structure, as on the default study's population: a majority chose forgetting
+    # towards a value (the mimic), a few the chosen trace's memory (the mechanism). Either explains the
+    # choices, the memory better; both together gain nothing over one, so adding the memory beside the
+    # mimic is not kept, and removing the mimic alone loses what it explained. Only the swap gets there. Every
+    # other generating term explains more than it costs.
+    sessions, rnn = sessions_and_rnn
+    truth = agent_q_equations(AGENT)
+    support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
+    mimic, memory = ("x_value_reward_not_chosen", "1"), ("x_value_choice_chosen", "x_value_choice_chosen[k]")
+    names = {name: e.term_names for name, e in truth.modules.items()}
+    generating = {(name, names[name][term]) for name, values in support.items() for term in np.flatnonzero(values[0])}
+    support[mimic[0]][:, names[mimic[0]].index(mimic[1])] = 1.0
+    support[memory[0]][3:, names[memory[0]].index(memory[1])] = 0.0
+    votes = equation_model(rnn, truth, support)
+
+    def scored(structure):
+        terms = {(name, names[name][term]) for name, values in structure.items() for term in np.flatnonzero(values)}
+        explained = 100.0 * len(terms & generating - {memory}) + (60.0 if memory in terms else 50.0 if mimic in terms else 0.0)
+        prior = pd.DataFrame([{"module": name, "term": term, "mean": 0.1, "sd": 0.1} for name, term in sorted(terms)])
+        cost = np.array([5.0 if term == mimic else 40.0 for term in zip(prior["module"], prior["term"])])
+        return PopulationFit(votes, prior, 1000.0 + 10.0 * len(terms) - explained, 1, cost)
+
+    monkeypatch.setattr(population, "share_strength", lambda model, xs, ys, structure, **_: scored(structure))
+    fit, steps = choose_structure(votes, sessions.xs, sessions.ys, **QUIET)
+
+    swaps = steps[steps["change"] == "swap"]
+    assert swaps[["module", "term", "removed", "kept"]].values.tolist() == [
+        ["x_value_choice_chosen", "x_value_choice_chosen[k]", "x_value_reward_not_chosen: 1", True]
+    ]
+    assert steps.loc[(steps["change"] == "add") & (steps["term"] == memory[1]), "kept"].tolist() == [False]
+    chosen = set(zip(fit.prior["module"], fit.prior["term"]))
+    assert memory in chosen and mimic not in chosen
+    majority = {name: terms[-1] for name, terms in support.items()}  # the last participant chose no memory
+    assert fit.integrated_bic == scored(majority).integrated_bic - 10.0
