@@ -5,7 +5,8 @@ For every run of a parameter set of a finished study, this distils the trained n
 settings the study recorded, with sharing strength on (`population.choose_structure` after per-participant
 term selection), and fits the generating agents' own structure the same way (empirical Bayes, started at
 their true equations): the integrated BIC the search should reach. It prints, per run, the structure the
-search chose, both integrated BICs and whether the structures agree; then, pooled over the runs, the
+search chose, both integrated BICs and whether the structures agree, and the search's path (the changes it
+kept and the swaps it tried); then, pooled over the runs, the
 Pearson r of each AgentQ parameter read off the shared equations beside the study's own per-participant
 equations and the maximum-likelihood oracle (from the study's results/tables/recovery.parquet).
 
@@ -54,12 +55,15 @@ def shared_run(model: Path, data: Path, equations: Path) -> tuple[pd.DataFrame, 
         return {f"{name}: {found.modules[name].term_names[j]}" for name, rows in of.items() for j in np.flatnonzero(rows.max(0))}
 
     chosen, true = terms(current_support(estimator.spice_model_)), terms(support)
-    searched = estimator.structure_search_["integrated_bic"][estimator.structure_search_["kept"]].iloc[-1]
+    steps = estimator.structure_search_
+    searched = steps["integrated_bic"][steps["kept"]].iloc[-1]
     structures = {
         "integrated BIC found": f"{searched:.1f}", "integrated BIC generating": f"{generating.integrated_bic:.1f}",
         "missing": "; ".join(sorted(true - chosen)) or "-", "not generating": "; ".join(sorted(chosen - true)) or "-",
     }  # fmt: skip
-    return recovery_table(found, truth).assign(method="spice shared"), structures
+    # The search's path: the changes it kept and the swaps it tried.
+    path = steps[steps["kept"] | (steps["change"] == "swap")]
+    return recovery_table(found, truth).assign(method="spice shared"), structures, path
 
 
 def main() -> None:
@@ -70,11 +74,20 @@ def main() -> None:
         results = pool.starmap(shared_run, jobs)
     print_table(
         f"The population's structure ({arguments.parameter_set}): found by the search, and the generating one's",
-        [{"seed": seed} | structures for seed, (_, structures) in zip(arguments.seeds, results)],
+        [{"seed": seed} | structures for seed, (_, structures, _) in zip(arguments.seeds, results)],
     )
+    for seed, (_, _, path) in zip(arguments.seeds, results):
+        print_table(
+            f"Seed {seed}: the changes the search kept, and the swaps it tried",
+            [
+                {"step": step.step, "change": step.change, "term": f"{step.module}: {step.term}".strip(": "),
+                 "removed": step.removed or "-", "integrated BIC": f"{step.integrated_bic:.1f}", "kept": step.kept}
+                for step in path.itertuples()
+            ],  # fmt: skip
+        )
     study = pd.read_parquet(arguments.study / "tables" / "recovery.parquet")
     study = study[(study["parameter_set"] == arguments.parameter_set) & study["seed"].isin(arguments.seeds)]
-    table = pd.concat([study[list(results[0][0].columns)], *(recovery for recovery, _ in results)], ignore_index=True)
+    table = pd.concat([study[list(results[0][0].columns)], *(recovery for recovery, _, _ in results)], ignore_index=True)
     summary = recovery_summary(table).pivot(index="parameter", columns="method", values="r")
     order = list(dict.fromkeys(table["parameter"]))
     print_table(

@@ -58,6 +58,10 @@ WIDE_SPREAD = 100.0
 # An E-step's Newton steps stop where every participant's next step promises less than this (nats).
 NEWTON_TOLERANCE = 1e-3
 
+# The structure search's passes (each: every add, then every removal) at most; it stops after a pass that
+# keeps nothing.
+MAX_PASSES = 3
+
 # EM stops when a round lowers the participants' summed -log evidence by less than this (nats).
 EVIDENCE_TOLERANCE = 0.5
 
@@ -95,8 +99,10 @@ def choose_structure(
     adding each other term that someone chose, most chosen first, and then removing each term, least chosen
     first; a change is kept when it lowers the integrated BIC. An add that is not kept is tried once more as
     a swap, without the term its fit made cheapest to lose (`_cheapest_to_remove`): one switch at a time
-    cannot trade a mimic for the mechanism it stands in for. Every structure tried is fitted to convergence
-    by `share_strength`, and an added term from two starts, keeping the better (`_try_both_starts`).
+    cannot trade a mimic for the mechanism it stands in for. The passes of adds and removals repeat until
+    one keeps nothing (at most MAX_PASSES); a structure is fitted once. Every structure tried is fitted to
+    convergence by `share_strength`, and an added term from two starts, keeping the better
+    (`_try_both_starts`).
     Returns the best fit and a table of the structures tried: step, change ('start', 'add', 'swap' or
     'remove'), module, term (added or removed), removed (a swap's removed term, as 'module: term'), share,
     integrated_bic, kept.
@@ -114,6 +120,7 @@ def choose_structure(
     )
     structure = {name: (values >= 0.5).astype(float) for name, values in shares.items()}
     best = share_strength(model, xs, ys, structure, log=log)
+    tried = {_key(structure)}
     steps = [{"step": 0, "change": "start", "module": "", "term": "terms most participants chose", "removed": "",
               "share": 0.5, "integrated_bic": best.integrated_bic, "kept": True}]  # fmt: skip
 
@@ -121,29 +128,34 @@ def choose_structure(
         nonlocal best, structure
         candidate = {module: values.copy() for module, values in structure.items()}
         candidate[name][term] = 1.0 if change == "add" else 0.0
+        if _key(candidate) in tried:  # judged against a best that has only improved since
+            return
         if change == "add":
             fit = _try_both_starts(model, best.model, xs, ys, candidate)
         else:
             fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None)
-        kept = record(change, share, name, term, fit)
+        kept = record(change, share, name, term, candidate, fit)
         if kept:
             best, structure = fit, candidate
         elif change == "add":
             # A term can pay only without another that stood in for it: forgetting the unchosen arm's value
-            # towards a low one mimics a choice trace's memory, and on the default study's population adding
-            # the memory beside the mimic cost 38, while the two swapped gained 74 (integrated BIC). Tried:
-            # the add without the number it made cheapest to lose.
+            # towards a low one mimics a choice trace's memory. Beside the mimic the memory does not pay,
+            # and without the memory, removing the mimic loses what it explained. Tried: the add without the
+            # number it made cheapest to lose.
             cheapest = _cheapest_to_remove(fit, exclude=(name, names[name][term]))
             if cheapest is None:
                 return
             out_name, out_term = cheapest
             swapped = {module: values.copy() for module, values in candidate.items()}
             swapped[out_name][names[out_name].index(out_term)] = 0.0
+            if _key(swapped) in tried:
+                return
             fit = share_strength(fit.model, xs, ys, swapped, log=lambda _: None)
-            if record("swap", share, name, term, fit, removed=f"{out_name}: {out_term}"):
+            if record("swap", share, name, term, swapped, fit, removed=f"{out_name}: {out_term}"):
                 best, structure = fit, swapped
 
-    def record(change, share, name, term, fit, removed="") -> bool:
+    def record(change, share, name, term, tried_structure, fit, removed="") -> bool:
+        tried.add(_key(tried_structure))
         kept = fit.integrated_bic < best.integrated_bic
         steps.append({"step": len(steps), "change": change, "module": name, "term": names[name][term], "removed": removed,
                       "share": share, "integrated_bic": fit.integrated_bic, "kept": kept})  # fmt: skip
@@ -154,14 +166,25 @@ def choose_structure(
         )
         return kept
 
-    for share, name, term in order:
-        if not structure[name][term]:
-            try_switch("add", share, name, term)
-    for share, name, term in reversed(order):
-        if structure[name][term]:
-            try_switch("remove", share, name, term)
+    # Passes until one keeps nothing: a term that did not pay beside a mimic can pay once a removal has
+    # taken the mimic out (default study's population, seed 1).
+    for _ in range(MAX_PASSES):
+        start = len(steps)
+        for share, name, term in order:
+            if not structure[name][term]:
+                try_switch("add", share, name, term)
+        for share, name, term in reversed(order):
+            if structure[name][term]:
+                try_switch("remove", share, name, term)
+        if not any(step["kept"] for step in steps[start:]):
+            break
     log(f"Population structure chosen: {len(best.prior)} numbers, integrated BIC {best.integrated_bic:.1f}")
     return best, pd.DataFrame(steps)
+
+
+def _key(structure: dict[str, np.ndarray]) -> tuple:
+    """A structure (module -> (n_terms,) of 0/1) as a hashable key."""
+    return tuple((name, tuple(np.asarray(terms) > 0)) for name, terms in sorted(structure.items()))
 
 
 def _cheapest_to_remove(fit: PopulationFit, exclude: tuple[str, str]) -> tuple[str, str] | None:

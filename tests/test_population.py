@@ -230,3 +230,35 @@ def test_a_mimic_that_no_single_switch_can_trade_for_the_mechanism_is_swapped_ou
     assert memory in chosen and mimic not in chosen
     majority = {name: terms[-1] for name, terms in support.items()}  # the last participant chose no memory
     assert fit.integrated_bic == scored(majority).integrated_bic - 10.0
+
+
+def test_a_term_that_did_not_pay_beside_another_is_added_once_a_removal_took_that_one_out(
+    sessions_and_rnn, monkeypatch
+):
+    # A majority chose a term the agents lack (a learning rate that depends on itself) that explains less
+    # than it costs; beside it, the chosen trace's memory explains too little to pay. The first pass tries
+    # the memory before it removes the invented term; the second adds the memory.
+    sessions, rnn = sessions_and_rnn
+    truth = agent_q_equations(AGENT)
+    support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
+    invented, memory = ("x_learning_rate_reward", "x_learning_rate_reward[k]"), ("x_value_choice_chosen", "x_value_choice_chosen[k]")
+    names = {name: e.term_names for name, e in truth.modules.items()}
+    generating = {(name, names[name][term]) for name, values in support.items() for term in np.flatnonzero(values[0])}
+    support[invented[0]][:8, names[invented[0]].index(invented[1])] = 1.0
+    support[memory[0]][3:, names[memory[0]].index(memory[1])] = 0.0
+    votes = equation_model(rnn, truth, support)
+
+    def scored(structure):
+        terms = {(name, names[name][term]) for name, values in structure.items() for term in np.flatnonzero(values)}
+        explained = 100.0 * len(terms & generating - {memory}) + (8.0 if invented in terms else 0.0)
+        explained += (5.0 if invented in terms else 15.0) if memory in terms else 0.0
+        prior = pd.DataFrame([{"module": name, "term": term, "mean": 0.1, "sd": 0.1} for name, term in sorted(terms)])
+        return PopulationFit(votes, prior, 1000.0 + 10.0 * len(terms) - explained, 1, np.full(len(prior), 40.0))
+
+    monkeypatch.setattr(population, "share_strength", lambda model, xs, ys, structure, **_: scored(structure))
+    fit, steps = choose_structure(votes, sessions.xs, sessions.ys, **QUIET)
+
+    memory_added = steps[(steps["change"] == "add") & (steps["term"] == memory[1])]
+    assert memory_added["kept"].tolist() == [False, True]
+    chosen = set(zip(fit.prior["module"], fit.prior["term"]))
+    assert chosen == generating
