@@ -55,7 +55,7 @@ MIN_SPREAD = 1e-3
 # and a bound on those the data say nothing about.
 WIDE_SPREAD = 100.0
 
-# An E-step's Newton steps stop where every participant's next step promises less than this (nats).
+# In an E-step, a participant's Newton steps stop where their next step promises less than this (nats).
 NEWTON_TOLERANCE = 1e-3
 
 # The structure search's passes (each: every add, then every removal) at most; it stops after a pass that

@@ -195,41 +195,53 @@ def test_the_removal_cost_is_what_pinning_a_number_at_0_costs_under_a_normal_pos
     np.testing.assert_allclose(_removal_cost(mode, torch.linalg.inv(precision)), exact, rtol=1e-10)
 
 
-def test_a_mimic_that_no_single_switch_can_trade_for_the_mechanism_is_swapped_out(sessions_and_rnn, monkeypatch):
-    # Integrated BIC by structure, as on the default study's population: a majority chose forgetting
-    # towards a value (the mimic), a few the chosen trace's memory (the mechanism). Either explains the
-    # choices, the memory better; both together gain nothing over one, so adding the memory beside the
-    # mimic is not kept, and removing the mimic alone loses what it explained. Only the swap gets there. Every
-    # other generating term explains more than it costs.
-    sessions, rnn = sessions_and_rnn
+MEMORY = ("x_value_choice_chosen", "x_value_choice_chosen[k]")  # the chosen trace's memory
+
+
+def search_scored_by_hand(rnn, sessions, monkeypatch, majority_term, explains, removal_cost=lambda term: 40.0):
+    """choose_structure with every structure scored by hand instead of fitted: the generating agents' terms
+    (`generating`) with a majority's vote for `majority_term` (module, term) and only 3 of 12 voting for the
+    chosen trace's memory. A structure with terms T scores 1000 + 10 |T| - 100 x its generating terms other
+    than the memory - explains(T). Returns the search's (fit, steps) and `generating`."""
     truth = agent_q_equations(AGENT)
     support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
-    mimic, memory = ("x_value_reward_not_chosen", "1"), ("x_value_choice_chosen", "x_value_choice_chosen[k]")
     names = {name: e.term_names for name, e in truth.modules.items()}
     generating = {(name, names[name][term]) for name, values in support.items() for term in np.flatnonzero(values[0])}
-    support[mimic[0]][:, names[mimic[0]].index(mimic[1])] = 1.0
-    support[memory[0]][3:, names[memory[0]].index(memory[1])] = 0.0
+    support[majority_term[0]][:8, names[majority_term[0]].index(majority_term[1])] = 1.0
+    support[MEMORY[0]][3:, names[MEMORY[0]].index(MEMORY[1])] = 0.0
     votes = equation_model(rnn, truth, support)
 
     def scored(structure):
         terms = {(name, names[name][term]) for name, values in structure.items() for term in np.flatnonzero(values)}
-        explained = 100.0 * len(terms & generating - {memory}) + (60.0 if memory in terms else 50.0 if mimic in terms else 0.0)
         prior = pd.DataFrame([{"module": name, "term": term, "mean": 0.1, "sd": 0.1} for name, term in sorted(terms)])
-        cost = np.array([5.0 if term == mimic else 40.0 for term in zip(prior["module"], prior["term"])])
-        return PopulationFit(votes, prior, 1000.0 + 10.0 * len(terms) - explained, 1, cost)
+        bic = 1000.0 + 10.0 * len(terms) - 100.0 * len(terms & generating - {MEMORY}) - explains(terms)
+        return PopulationFit(votes, prior, bic, 1, np.array([removal_cost(term) for term in zip(prior["module"], prior["term"])]))
 
     monkeypatch.setattr(population, "share_strength", lambda model, xs, ys, structure, **_: scored(structure))
-    fit, steps = choose_structure(votes, sessions.xs, sessions.ys, **QUIET)
+    return choose_structure(votes, sessions.xs, sessions.ys, **QUIET), generating
+
+
+def test_a_mimic_that_no_single_switch_can_trade_for_the_mechanism_is_swapped_out(sessions_and_rnn, monkeypatch):
+    # As on the default study's population: a majority chose forgetting towards a value (the mimic), a few
+    # the chosen trace's memory (the mechanism). Either explains the choices, the memory better; both
+    # together gain nothing over one, so adding the memory beside the mimic is not kept, and removing the
+    # mimic alone loses what it explained. Only the swap gets there.
+    sessions, rnn = sessions_and_rnn
+    mimic = ("x_value_reward_not_chosen", "1")
+    (fit, steps), generating = search_scored_by_hand(
+        rnn, sessions, monkeypatch, mimic,
+        explains=lambda terms: 60.0 if MEMORY in terms else 50.0 if mimic in terms else 0.0,
+        removal_cost=lambda term: 5.0 if term == mimic else 40.0,
+    )  # fmt: skip
 
     swaps = steps[steps["change"] == "swap"]
     assert swaps[["module", "term", "removed", "kept"]].values.tolist() == [
         ["x_value_choice_chosen", "x_value_choice_chosen[k]", "x_value_reward_not_chosen: 1", True]
     ]
-    assert steps.loc[(steps["change"] == "add") & (steps["term"] == memory[1]), "kept"].tolist() == [False]
-    chosen = set(zip(fit.prior["module"], fit.prior["term"]))
-    assert memory in chosen and mimic not in chosen
-    majority = {name: terms[-1] for name, terms in support.items()}  # the last participant chose no memory
-    assert fit.integrated_bic == scored(majority).integrated_bic - 10.0
+    assert steps.loc[(steps["change"] == "add") & (steps["term"] == MEMORY[1]), "kept"].tolist() == [False]
+    assert set(zip(fit.prior["module"], fit.prior["term"])) == generating
+    start = steps.loc[steps["change"] == "start", "integrated_bic"].item()
+    assert fit.integrated_bic == start - 10.0  # the memory explains 10 more than the mimic
 
 
 def test_a_term_that_did_not_pay_beside_another_is_added_once_a_removal_took_that_one_out(
@@ -239,26 +251,14 @@ def test_a_term_that_did_not_pay_beside_another_is_added_once_a_removal_took_tha
     # than it costs; beside it, the chosen trace's memory explains too little to pay. The first pass tries
     # the memory before it removes the invented term; the second adds the memory.
     sessions, rnn = sessions_and_rnn
-    truth = agent_q_equations(AGENT)
-    support = {name: (e.coefficients != 0).astype(float) for name, e in truth.modules.items()}
-    invented, memory = ("x_learning_rate_reward", "x_learning_rate_reward[k]"), ("x_value_choice_chosen", "x_value_choice_chosen[k]")
-    names = {name: e.term_names for name, e in truth.modules.items()}
-    generating = {(name, names[name][term]) for name, values in support.items() for term in np.flatnonzero(values[0])}
-    support[invented[0]][:8, names[invented[0]].index(invented[1])] = 1.0
-    support[memory[0]][3:, names[memory[0]].index(memory[1])] = 0.0
-    votes = equation_model(rnn, truth, support)
+    invented = ("x_learning_rate_reward", "x_learning_rate_reward[k]")
 
-    def scored(structure):
-        terms = {(name, names[name][term]) for name, values in structure.items() for term in np.flatnonzero(values)}
-        explained = 100.0 * len(terms & generating - {memory}) + (8.0 if invented in terms else 0.0)
-        explained += (5.0 if invented in terms else 15.0) if memory in terms else 0.0
-        prior = pd.DataFrame([{"module": name, "term": term, "mean": 0.1, "sd": 0.1} for name, term in sorted(terms)])
-        return PopulationFit(votes, prior, 1000.0 + 10.0 * len(terms) - explained, 1, np.full(len(prior), 40.0))
+    def explains(terms):
+        memory = (5.0 if invented in terms else 15.0) if MEMORY in terms else 0.0
+        return memory + (8.0 if invented in terms else 0.0)
 
-    monkeypatch.setattr(population, "share_strength", lambda model, xs, ys, structure, **_: scored(structure))
-    fit, steps = choose_structure(votes, sessions.xs, sessions.ys, **QUIET)
+    (fit, steps), generating = search_scored_by_hand(rnn, sessions, monkeypatch, invented, explains)
 
-    memory_added = steps[(steps["change"] == "add") & (steps["term"] == memory[1])]
+    memory_added = steps[(steps["change"] == "add") & (steps["term"] == MEMORY[1])]
     assert memory_added["kept"].tolist() == [False, True]
-    chosen = set(zip(fit.prior["module"], fit.prior["term"]))
-    assert chosen == generating
+    assert set(zip(fit.prior["module"], fit.prior["term"])) == generating
