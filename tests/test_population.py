@@ -110,7 +110,7 @@ def test_a_term_that_a_few_chose_with_a_drastic_value_is_tried_from_zero_too(ses
 
     start = steps.loc[steps["change"] == "start", "integrated_bic"].item()
     added = steps[(steps["change"] == "add") & (steps["module"] == "x_value_reward_not_chosen") & (steps["term"] == "1")]
-    assert added["integrated_bic"].item() - start < 50
+    assert added["integrated_bic"].iloc[0] - start < 50  # its first try (a later pass can try it again)
 
 
 def test_a_study_too_small_for_a_population_keeps_its_own_equations_and_says_so(small_dataset):
