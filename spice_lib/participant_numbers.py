@@ -125,10 +125,9 @@ class ParticipantNumbers:
         prior, up to a constant. (n_rows,)"""
         return 0.5 * (self.prior_precision(prior_sd) * self.values() ** 2).sum(1)
 
-    def nll(self, rows: torch.Tensor | None = None) -> torch.Tensor:
-        """Every row's NLL, not differentiable: (n_rows,), float64. rows: as `participant_nll` takes them."""
+    def nll(self) -> torch.Tensor:
         with torch.no_grad():
-            return self.participant_nll(rows).double()
+            return self.participant_nll().double()
 
     def nll_and_gradient(self, rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Each row's NLL and its gradient (n_rows, n_slots): one backward pass of the summed NLL, since a
@@ -142,15 +141,14 @@ class ParticipantNumbers:
         gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
         return nll.detach().double(), gradient.double()
 
-    def derivatives(self, rows: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Each row's NLL, gradient (n_rows, n_slots) and Hessian (n_rows, n_slots, n_slots); rows: as
-        `participant_nll` takes them (the other rows get 0).
+    def derivatives(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each row's NLL, gradient (n_rows, n_slots) and Hessian (n_rows, n_slots, n_slots).
 
         The Hessian of the summed NLL is block-diagonal (rows share no numbers), so one Hessian-vector
         product per slot (a 1 in that slot for every row) gives that column of every row's Hessian at once."""
         for tensor in self.tensors:
             tensor.requires_grad_(True)
-        nll = self.participant_nll(rows)
+        nll = self.participant_nll()
         gradients = dict(zip(map(id, self.tensors), torch.autograd.grad(nll.sum(), self.tensors, create_graph=True)))
         gradient = torch.stack([gradients[id(t)][:, c] for t, c, *_ in self.slots], 1)
         # All Hessian-vector products in one batched backward pass (vmap over the graph): one per slot in turn
@@ -174,42 +172,34 @@ class ParticipantNumbers:
         self, mean: torch.Tensor, precision: torch.Tensor, steps: int, tolerance: float | None = None
     ) -> torch.Tensor:
         """At most `steps` damped Newton steps on every row's NLL + 1/2 sum precision (theta - mean)^2 (the
-        negative log posterior). With a `tolerance`, a row stops once its next step promises less than that
-        (nats, its Newton decrement); rows share no numbers, so the others cannot move it again, and only the
-        rows still moving are run: on the default study's population, most steps of an E-step were taken for
-        the last one to four of 24 participants. A row's step is taken only if it lowers their objective;
+        negative log posterior), fewer where every row's next step promises less than `tolerance` nats (its
+        Newton decrement; None: all `steps`). A row's step is taken only if it lowers their objective;
         otherwise their damping grows (Levenberg-Marquardt). No number moves by more than MAX_STEP in one
-        step. A row whose derivatives are not finite stays where it is. Returns each row's NLL Hessian (made
-        positive semi-definite) where it was last evaluated: where the row stopped, or one step short of it
-        when `steps` ran out."""
+        step. A row whose derivatives are not finite stays where it is. Returns the NLL Hessian (made
+        positive semi-definite) of the last step's start: near convergence, the final numbers' Hessian to
+        within a step, for one Hessian fewer."""
         damping = torch.full((self.n_rows,), 1e-3, dtype=torch.float64, device=mean.device)
         identity = torch.eye(len(self.slots), dtype=torch.float64, device=mean.device)
-        moving = torch.ones(self.n_rows, dtype=torch.bool, device=mean.device)
-        last_hessian = torch.zeros(self.n_rows, len(self.slots), len(self.slots), dtype=torch.float64, device=mean.device)
         for _ in range(steps):
-            nll, gradient, hessian = self.derivatives(moving)
+            nll, gradient, hessian = self.derivatives()
             finite = torch.isfinite(nll) & torch.isfinite(gradient).all(1) & torch.isfinite(hessian).all(2).all(1)
             hessian = _positive_semidefinite(torch.where(finite[:, None, None], hessian, 0.0))
-            last_hessian = torch.where(moving[:, None, None], hessian, last_hessian)
             gradient = torch.where(finite[:, None], gradient, 0.0)
             values = self.values()
             objective = nll + 0.5 * (precision * (values - mean) ** 2).sum(1)
             system = hessian + torch.diag_embed(precision.expand_as(values)) + damping[:, None, None] * identity
             slope = gradient + precision * (values - mean)
             step = torch.linalg.solve(system, slope[..., None])[..., 0]
-            if tolerance is not None:
-                moving &= 0.5 * (slope * step).sum(1) >= tolerance
-                if not bool(moving.any()):
-                    break
-            step = torch.where(moving[:, None], step, 0.0)
+            if tolerance is not None and float((0.5 * (slope * step).sum(1)).max()) < tolerance:
+                break
             step = step * (MAX_STEP / step.abs().amax(1, keepdim=True).clamp(min=MAX_STEP))
             self.set_values(values - step)
-            trial = self.nll(moving)
-            better = moving & finite & torch.isfinite(trial)
+            trial = self.nll()
+            better = finite & torch.isfinite(trial)
             better &= trial + 0.5 * (precision * (values - step - mean) ** 2).sum(1) <= objective
             self.set_values(torch.where(better[:, None], values - step, values))
-            damping = torch.where(better, damping / 3, torch.where(moving, damping * 10, damping)).clamp(1e-6, 1e6)
-        return last_hessian
+            damping = torch.where(better, damping / 3, damping * 10).clamp(1e-6, 1e6)
+        return hessian
 
     def minimise(
         self,

@@ -55,7 +55,7 @@ MIN_SPREAD = 1e-3
 # and a bound on those the data say nothing about.
 WIDE_SPREAD = 100.0
 
-# In an E-step, a participant's Newton steps stop where their next step promises less than this (nats).
+# An E-step's Newton steps stop where every participant's next step promises less than this (nats).
 NEWTON_TOLERANCE = 1e-3
 
 # The structure search's passes (each: every add, then every removal) at most; it stops after a pass that
@@ -166,8 +166,8 @@ def choose_structure(
         )
         return kept
 
-    # Passes until one keeps nothing: a term that did not pay beside a mimic can pay once a removal has
-    # taken the mimic out (default study's population, seed 1).
+    # Passes until one keeps nothing: a term that did not pay beside another can pay once a later change
+    # has taken that one out.
     for _ in range(MAX_PASSES):
         start = len(steps)
         for share, name, term in order:

@@ -7,7 +7,7 @@ import torch
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
 from spice_lib.equations import equation_model
 from spice_lib.parameter_sets import simulate_sessions
-from spice_lib.participant_numbers import ParticipantNumbers, _positive_semidefinite
+from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.recovery import agent_q_equations
 from spice_lib.xs_layout import split_xs
 
@@ -88,29 +88,6 @@ def test_only_rows_still_moving_are_evaluated(sessions_and_rnn):
     assert evaluated[0] == N  # every row starts moving
     assert min(evaluated) < N  # rows that converged early are left out of later evaluations
     assert evaluated == sorted(evaluated, reverse=True)  # a converged row does not come back
-
-
-def test_newton_stops_each_row_at_its_own_optimum_and_runs_only_the_rows_still_moving(sessions_and_rnn):
-    sessions, rnn = sessions_and_rnn
-    zeros = torch.zeros(len(numbers_of(equation_model(rnn, agent_q_equations(AGENT)), sessions.xs, sessions.ys).slots))
-    precision = torch.full_like(zeros, 0.01, dtype=torch.float64)  # a wide prior, as population.py starts with
-    calls = []
-    together = numbers_of(equation_model(rnn, started_away_from_the_truth()), sessions.xs, sessions.ys, calls)
-    hessian = together.newton(zeros.double(), precision, steps=100, tolerance=1e-3)  # every row stops
-
-    evaluated = [count for count in calls if count is not None]
-    assert evaluated[0] == N and min(evaluated) < N  # rows that converged early are left out
-    assert evaluated == sorted(evaluated, reverse=True)  # a stopped row does not come back
-    # Each row stops where Newton's method on that row alone stops: no other row moves it.
-    participant = split_xs(sessions.xs, 2).participant[:, 0].long()
-    for row in (0, N - 1):
-        mine = participant == row
-        alone = numbers_of(equation_model(rnn, started_away_from_the_truth()), sessions.xs[mine], sessions.ys[mine])
-        alone.newton(zeros.double(), precision, steps=100, tolerance=1e-3)
-        np.testing.assert_allclose(together.values()[row].numpy(), alone.values()[row].numpy(), atol=1e-5)
-    # The Hessian returned is each row's at the numbers it stopped at (what the Laplace evidence needs).
-    _, _, at_the_end = together.derivatives()
-    np.testing.assert_allclose(hessian.numpy(), _positive_semidefinite(at_the_end).numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_the_hessian_is_each_rows_matrix_of_second_derivatives(sessions_and_rnn):
