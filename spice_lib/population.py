@@ -256,7 +256,7 @@ def share_strength(
         # EM's steps shrink slowly where a spread is barely identified, long after the score has settled:
         # stop when a round no longer lowers the participants' evidence under the prior just used.
         evidence = float(_laplace_evidence(numbers.nll(), numbers.values(), hessian, mean, variance).sum())
-        posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(values)))
+        posterior = _posterior_covariance(hessian, variance)
         new_mean = values.mean(0)
         new_variance = (
             (((values - new_mean) ** 2) + torch.diagonal(posterior, dim1=-2, dim2=-1)).mean(0).clamp(min=MIN_SPREAD**2)
@@ -278,8 +278,14 @@ def share_strength(
         f"NLL per trial {float(nll.sum()) / n_predicted:.5f}, integrated BIC {integrated_bic:.1f}"
     )
     prior = numbers.prior_table(mean.cpu().numpy(), variance.sqrt().cpu().numpy())
-    posterior = torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand_as(numbers.values())))
-    return PopulationFit(shared, prior, integrated_bic, rounds, _removal_cost(numbers.values(), posterior))
+    removal_cost = _removal_cost(numbers.values(), _posterior_covariance(hessian, variance))
+    return PopulationFit(shared, prior, integrated_bic, rounds, removal_cost)
+
+
+def _posterior_covariance(hessian: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
+    """Each participant's posterior covariance in the Laplace approximation: the inverse of their NLL's
+    Hessian (participants, n, n) plus the prior's precision (1 / `variance`, (n,))."""
+    return torch.linalg.inv(hessian + torch.diag_embed((1.0 / variance).expand(hessian.shape[:-1])))
 
 
 def _removal_cost(values: torch.Tensor, posterior: torch.Tensor) -> np.ndarray:

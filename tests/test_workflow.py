@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from snakemake_runs import LAB_FILE, ROOT, TINY, job_counts, snakemake
 
 from spice_lib.equations import read_equations
+from spice_lib.estimator import SpiceEstimator
 from spice_lib.notation import latex_equations
 from spice_lib.trials_io import read_table, read_trials
 
@@ -141,6 +143,20 @@ def test_a_data_set_is_imported_split_and_compared_with_every_model(tiny_run):
             assert rows["n_trials"].to_dict() == {"s01": 29, "s02": 6, "s03": 6}, model
             assert rows["nll"].notna().all()
         assert (results / "figures" / f"dataset~lab/seed~{seed}" / "comparison.png").stat().st_size > 10_000
+
+
+def test_each_network_takes_the_weight_decay_that_best_predicts_held_out_training_trials(tiny_run):
+    results = tiny_run / "results"
+    run = f"dataset~lab/seed~{yaml.safe_load(TINY.read_text())['seeds'][0]}"
+    _, metadata = read_table(results / "models" / run / "history.parquet")
+    choices = pd.DataFrame(metadata["weight_decay_choice"])
+    assert choices["weight_decay"].tolist() == [0.001, 0.01] and choices["chosen"].sum() == 1
+    chosen = choices.loc[choices["chosen"], "weight_decay"].item()
+    assert chosen == choices.loc[choices["validation_nll"].idxmin(), "weight_decay"]
+    assert SpiceEstimator.load(results / "models" / run / "model.pt").weight_decay == chosen
+    assert f"Chosen: {chosen:g}" in (results / "logs" / "train" / f"{run}.log").read_text()
+    gru_log = (results / "logs" / "train_gru" / f"{run}.log").read_text()
+    assert "Weight decay 0.0001:" in gru_log and "Weight decay 0.001:" in gru_log and "Chosen: " in gru_log
 
 
 def test_participants_share_strength_in_one_structure_where_there_are_enough(tiny_run):

@@ -111,6 +111,20 @@ def sorted_keys(mapping):
     }
 
 
+def weight_decay_settings(network):
+    """A network's settings (sorted) as its rule's params. Where they list weight decays to choose among
+    (spice_lib.weight_decay_choice), the share of training trials the candidates are scored on joins them;
+    otherwise it is left out, so that changing it reruns nothing."""
+    params = {
+        key: value
+        for key, value in sorted_keys(network).items()
+        if key != "weight_decay_holdout"
+    }
+    if isinstance(params["weight_decay"], list):
+        params["weight_decay_holdout"] = config["training"]["weight_decay_holdout"]
+    return params
+
+
 def parameter_set(wildcards):
     """The config row of this job's parameter set, without the columns it leaves empty."""
     name = PARAMSPACE.instance(wildcards)["parameter_set"]

@@ -41,7 +41,7 @@ rule train_gru:
         mem_mb=config["resources"]["train_gru"]["mem_mb"],
         runtime=config["resources"]["train_gru"]["runtime"],
     params:
-        gru=sorted_keys(config["comparison"]["gru"]),
+        gru=weight_decay_settings(config["comparison"]["gru"]),
     script:
         "../scripts/train_gru.py"
 

@@ -29,10 +29,12 @@ rule train:
         gpu=config["resources"]["train"]["gpus"],
     params:
         model=config["model"],
-        training={
-            key: value
-            for key, value in sorted_keys(config["training"]).items()
-            if key not in CHECKPOINT_SETTINGS
-        },
+        training=weight_decay_settings(
+            {
+                key: value
+                for key, value in config["training"].items()
+                if key not in CHECKPOINT_SETTINGS
+            }
+        ),
     script:
         "../scripts/train.py"

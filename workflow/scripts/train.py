@@ -8,11 +8,14 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.estimator import SpiceEstimator
     from spice_lib.models import precoded_model
     from spice_lib.provenance import provenance
-    from spice_lib.trials_io import load_dataset, write_table
+    from spice_lib.trials_io import load_dataset, read_trials, write_table
+    from spice_lib.weight_decay_choice import choose_weight_decay, spice_candidate
 
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
     rnn_class, spice_config = precoded_model(snakemake.params.model)  # noqa: F821
     training = snakemake.config["training"]  # noqa: F821 (the checkpoint settings, which are not params)
+    settings = dict(snakemake.params.training)  # noqa: F821
+    weight_decay, holdout = settings.pop("weight_decay"), settings.pop("weight_decay_holdout", None)
     estimator = SpiceEstimator(
         rnn_class,
         spice_config,
@@ -23,11 +26,25 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         n_threads=snakemake.threads,  # noqa: F821
         checkpoint_every=training["checkpoint_every"],
         keep_checkpoint=training["keep_checkpoint"],
-        **snakemake.params.training,  # noqa: F821
+        **settings,
     )
+    choices = None
+    if isinstance(weight_decay, list):  # candidates: the one that best predicts held-out training trials
+        weight_decay, choices = choose_weight_decay(
+            read_trials(snakemake.input.trials)[0],  # noqa: F821
+            dataset.n_actions,
+            dataset.participant_ids,
+            weight_decay,
+            spice_candidate(estimator),
+            holdout,
+            seed=estimator.seed,
+        )
+    estimator.set_params(weight_decay=weight_decay)
     # Beside the outputs, not one of them: Snakemake deletes the outputs of a failed job (see train.smk).
     checkpoint = Path(snakemake.output.model).with_name("checkpoint.pt")  # noqa: F821
     estimator.train(dataset.xs, dataset.ys, checkpoint=checkpoint)
-    history_provenance = provenance(dict(snakemake.params.items()), estimator.seed_, data=metadata)  # noqa: F821
+    extra = {} if choices is None else {"weight_decay_choice": choices.to_dict("records")}
+    settings_used = dict(snakemake.params.items())  # noqa: F821
+    history_provenance = provenance(settings_used, estimator.seed_, data=metadata, **extra)
     write_table(snakemake.output.history, estimator.history_, history_provenance)  # noqa: F821
     estimator.save(snakemake.output.model)  # noqa: F821 (last, as it removes the checkpoint)
