@@ -22,6 +22,7 @@ from spice_lib.dataset import dataset_from_trials
 from spice_lib.evaluation import choice_nll
 from spice_lib.gru_baseline import fit_gru
 from spice_lib.split import held_out_table, split_trials, training_table
+from spice_lib.trials_io import read_trials
 
 # The share of a run's training trials held out to score each candidate (the workflow's default too).
 WEIGHT_DECAY_HOLDOUT = 0.2
@@ -69,6 +70,24 @@ def choose_weight_decay(
     chosen = float(choices.loc[best, "weight_decay"])
     log("Weight decay by held-out training trials:\n" + choices.to_string(index=False) + f"\nChosen: {chosen:g}")
     return chosen, choices
+
+
+def resolve_weight_decay(
+    setting: float | Sequence[float],
+    trials_path,
+    fit: FitCandidate,
+    holdout: float = WEIGHT_DECAY_HOLDOUT,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+) -> tuple[float, pd.DataFrame | None]:
+    """A rule's weight decay: `setting` itself when it is a number; when it is a list, the candidate
+    `choose_weight_decay` picks on the trials table at `trials_path` (a run's training trials), with its
+    table of candidates (else None)."""
+    if not isinstance(setting, Sequence):
+        return float(setting), None
+    table, metadata = read_trials(trials_path)
+    n_actions, participant_ids = int(metadata["n_actions"]), metadata["participants"]
+    return choose_weight_decay(table, n_actions, participant_ids, setting, fit, holdout, seed, log)
 
 
 def spice_candidate(estimator) -> FitCandidate:

@@ -9,7 +9,8 @@ from spice_lib.dataset import dataset_from_trials, trials_from_dataset
 from spice_lib.models import precoded_model
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.split import split_trials, training_table
-from spice_lib.weight_decay_choice import choose_weight_decay, spice_candidate
+from spice_lib.trials_io import write_trials
+from spice_lib.weight_decay_choice import choose_weight_decay, resolve_weight_decay, spice_candidate
 from spice_lib.xs_layout import has_next_choice
 
 IDS = ["a", "b", "c"]
@@ -42,6 +43,18 @@ def test_the_candidate_that_predicts_held_out_training_trials_best_is_chosen_and
     total = dataset_from_trials(table, 2, IDS)
     assert fitted_targets == [int(has_next_choice(kept.ys).sum())] * 3
     assert fitted_targets[0] < int(has_next_choice(total.ys).sum())
+
+
+def test_a_rules_setting_is_used_as_it_is_when_a_number_and_chosen_on_its_trials_file_when_a_list(tmp_path):
+    def fit(weight_decay, xs, ys):
+        return AgentQ(alpha_reward=0.3 if weight_decay == 0.01 else 0.9, beta_reward=5.0).predict
+
+    missing = tmp_path / "missing.parquet"  # a single number needs no data
+    assert resolve_weight_decay(0.003, missing, fit) == (0.003, None)
+    path = tmp_path / "trials.parquet"
+    write_trials(path, lab_table(), {"n_actions": 2, "participants": IDS})
+    chosen, choices = resolve_weight_decay([0.001, 0.01], path, fit, holdout=0.25, seed=3, log=lambda _: None)
+    assert chosen == 0.01 and len(choices) == 2
 
 
 def test_no_candidates_is_an_error():

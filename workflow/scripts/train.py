@@ -8,8 +8,8 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     from spice_lib.estimator import SpiceEstimator
     from spice_lib.models import precoded_model
     from spice_lib.provenance import provenance
-    from spice_lib.trials_io import load_dataset, read_trials, write_table
-    from spice_lib.weight_decay_choice import choose_weight_decay, spice_candidate
+    from spice_lib.trials_io import load_dataset, write_table
+    from spice_lib.weight_decay_choice import resolve_weight_decay, spice_candidate
 
     dataset, metadata = load_dataset(snakemake.input.trials)  # noqa: F821
     rnn_class, spice_config = precoded_model(snakemake.params.model)  # noqa: F821
@@ -28,17 +28,10 @@ with log_to_file(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
         keep_checkpoint=training["keep_checkpoint"],
         **settings,
     )
-    choices = None
-    if isinstance(weight_decay, list):  # candidates: the one that best predicts held-out training trials
-        weight_decay, choices = choose_weight_decay(
-            read_trials(snakemake.input.trials)[0],  # noqa: F821
-            dataset.n_actions,
-            dataset.participant_ids,
-            weight_decay,
-            spice_candidate(estimator),
-            holdout,
-            seed=estimator.seed,
-        )
+    # A list: the candidate that best predicts held-out training trials.
+    weight_decay, choices = resolve_weight_decay(
+        weight_decay, snakemake.input.trials, spice_candidate(estimator), holdout, estimator.seed  # noqa: F821
+    )
     estimator.set_params(weight_decay=weight_decay)
     # Beside the outputs, not one of them: Snakemake deletes the outputs of a failed job (see train.smk).
     checkpoint = Path(snakemake.output.model).with_name("checkpoint.pt")  # noqa: F821
