@@ -1,8 +1,8 @@
 """Choosing a network's weight decay by how well it predicts choices it was not trained on (README, "Your own
 data").
 
-How hard the networks may bend to the training choices is the one setting that decides whether they learn
-the participants or memorise them: with ~150 trials a participant (the Sugawara data, docs/validation.md
+How hard a network may bend to its training choices decides whether it learns the participants or
+memorises them: with ~150 trials a participant (the Sugawara data, docs/validation.md
 section 6) the default weight decay lets the network overfit, so that its held-out predictions lose to
 Rescorla-Wagner's. Which strength suits a data set is measured, not guessed: the training trials are split
 again by the held-out split's own rule (`split.split_trials`: whole sessions for a participant with two or
@@ -51,7 +51,13 @@ def choose_weight_decay(
     """
     if len(candidates) == 0:
         raise ValueError("choose_weight_decay needs at least one candidate weight decay")
-    split = split_trials(table, holdout, seed)
+    try:
+        split = split_trials(table, holdout, seed)
+    except ValueError as error:  # its advice names the data set's test_fraction; here the holdout decides
+        raise ValueError(
+            f"choosing the weight decay on {holdout:.0%} of the training trials: {error}. Here that share is "
+            "training.weight_decay_holdout; or give a single weight decay"
+        ) from error
     fitted = dataset_from_trials(training_table(table, split), n_actions, participant_ids)
     scored = dataset_from_trials(held_out_table(table, split), n_actions, participant_ids)
     rows = []

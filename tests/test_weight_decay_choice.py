@@ -57,6 +57,13 @@ def test_a_rules_setting_is_used_as_it_is_when_a_number_and_chosen_on_its_trials
     assert chosen == 0.01 and len(choices) == 2
 
 
+def test_too_few_trials_to_hold_out_names_the_setting_that_decides():
+    table = lab_table()
+    short = table[(table.participant != "c") | (table.trial < 3)].reset_index(drop=True)  # c: 3 trials
+    with pytest.raises(ValueError, match=r"participant 'c' has one session of 3 trials.*weight_decay_holdout"):
+        choose_weight_decay(short, 2, IDS, [0.001, 0.01], lambda *_: None, holdout=0.5)
+
+
 def test_no_candidates_is_an_error():
     with pytest.raises(ValueError, match="at least one candidate"):
         choose_weight_decay(lab_table(), 2, IDS, [], lambda *_: None)
