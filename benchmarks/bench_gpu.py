@@ -18,8 +18,7 @@ import sys
 import numpy as np
 import torch
 
-from benchmarks.common import print_table
-from benchmarks.own_data_scale import population_ranges
+from benchmarks.common import population_ranges, print_table
 from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
 from spice_lib.agents import sample_population
 

@@ -22,8 +22,7 @@ import time
 
 import torch
 
-from benchmarks.common import print_table
-from benchmarks.own_data_scale import population_ranges
+from benchmarks.common import population_ranges, print_table
 from spice_lib import WEINHARDT_2024_CONFIG, BanditsDrift, SpiceEstimator, Weinhardt2024RNN, create_dataset
 from spice_lib.agents import sample_population
 from spice_lib.equations import equation_model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import shutil
 import statistics
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
+import yaml
 
 ROOT = Path(__file__).parents[1]
 
@@ -70,16 +74,20 @@ def finished_study_arguments(doc: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def study_arguments(doc: str, prefix: str) -> tuple[Path, int]:
-    """The command line of a benchmark that runs the workflow on a study: --cores (default 2) and
-    --directory (default: a new temporary directory named `prefix`...). Returns (directory, cores)."""
+def study_arguments(
+    doc: str, prefix: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """The command line of a benchmark that runs the workflow on a study: --cores (default 2), --directory
+    (default: a new temporary directory named `prefix`...; created) and what `configure` adds to the parser."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--directory", type=Path, default=None)
+    if configure is not None:
+        configure(parser)
     arguments = parser.parse_args()
-    directory = arguments.directory or Path(tempfile.mkdtemp(prefix=prefix))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory, arguments.cores
+    arguments.directory = arguments.directory or Path(tempfile.mkdtemp(prefix=prefix))
+    arguments.directory.mkdir(parents=True, exist_ok=True)
+    return arguments
 
 
 def run_workflow(directory: Path, overlay: Path, cores: int, targets: list[str]) -> None:
@@ -89,3 +97,47 @@ def run_workflow(directory: Path, overlay: Path, cores: int, targets: list[str])
     ]  # fmt: skip
     print("$", " ".join(command), flush=True)
     subprocess.run(command, check=True)
+
+
+def population_ranges() -> dict[str, tuple[float, float]]:
+    """The (low, high) of every parameter that config.yaml's `population` parameter set ranges over."""
+    from spice_lib.agents import AGENT_Q_PARAMETERS
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    row = next(entry for entry in config["parameter_sets"] if entry["name"] == "population")
+    return {
+        name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
+        for name in AGENT_Q_PARAMETERS
+        if f"{name}_low" in row
+    }
+
+
+def fresh_results(directory: Path, marker: str) -> None:
+    """Clear the results of an earlier run of a scale benchmark in `directory`, so that every stage runs and
+    is timed again (Snakemake would keep outputs whose inputs did not change). The benchmark's overlay,
+    named `marker`, beside them says they are its own; any other results are refused."""
+    results = directory / "results"
+    if not results.exists():
+        return
+    if not (directory / marker).is_file():
+        raise SystemExit(f"{directory} holds results/ not made by this benchmark; choose an empty directory")
+    print(f"removing the earlier run's {results}", flush=True)
+    shutil.rmtree(results)
+
+
+def stage_rows(directory: Path, stages: list[tuple[str, str]]) -> list[dict]:
+    """Seconds, CPU seconds and peak memory of every (stage, wildcard key) from its Snakemake benchmark file
+    (results/benchmarks/<stage>/<key>.tsv)."""
+    rows = []
+    for stage, key in stages:
+        benchmark = pd.read_csv(directory / f"results/benchmarks/{stage}/{key}.tsv", sep="\t")
+        max_rss = pd.to_numeric(benchmark["max_rss"], errors="coerce").max()  # "NA" when not measured
+        rows.append(
+            {
+                "stage": stage,
+                "seconds": float(benchmark["s"].max()),
+                "cpu seconds": float(pd.to_numeric(benchmark["cpu_time"], errors="coerce").max()),
+                "peak memory (max_rss MB)": float(max_rss),
+            }
+        )
+    return rows

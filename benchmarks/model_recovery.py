@@ -1,17 +1,22 @@
 """Model recovery: does SPICE tell the five generating model families apart, and how does that grow with
 the data per participant?
 
-    .venv/bin/python -m benchmarks.model_recovery [--cores 2] [--directory DIR]
+    .venv/bin/python -m benchmarks.model_recovery [--cores 2] [--directory DIR] [--sessions 2 4 8]
 
 Runs the workflow in DIR (default: a temporary directory) with `config.yaml` overlaid by
 `benchmarks/configs/model_recovery.yaml` (Rescorla-Wagner, + forgetting, + perseveration, asymmetric
 learning rates and the full AgentQ; 10 participants each at 2, 4 and 8 sessions of 100 trials; 10 resamples
 per participant), then prints for each data size the confusion matrix (target: every diagonal cell >= 0.8
 at 4 sessions), each mechanism's precision and recall, and the term-level precision and recall of the
-discovered structures. The figure is results/figures/model_recovery.png in DIR. About 60 minutes on 2 cores.
+discovered structures. The figure is results/figures/model_recovery.png in DIR. About 60 minutes on 2 cores;
+--sessions 4 runs the target's data size alone (its runs are kept when DIR is given to a later, larger run).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
 
 from benchmarks.common import ROOT, print_table, run_workflow, study_arguments
 from spice_lib.model_recovery import confusion_matrix, mechanism_precision_recall
@@ -22,14 +27,32 @@ OVERLAY = ROOT / "benchmarks" / "configs" / "model_recovery.yaml"
 DIAGONAL_TARGET, TARGET_SESSIONS = 0.8, 4
 
 
+def overlay_with_sessions(directory: Path, sessions: list[int]) -> Path:
+    """The study's overlay with only the parameter sets of `sessions` sessions per participant, in
+    `directory`."""
+    config = yaml.safe_load(OVERLAY.read_text())
+    config["parameter_sets"] = [entry for entry in config["parameter_sets"] if entry["n_sessions"] in sessions]
+    if not config["parameter_sets"]:
+        raise SystemExit(f"--sessions {sessions}: the study has no parameter set of that size")
+    path = directory / OVERLAY.name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 def main() -> None:
-    directory, cores = study_arguments(__doc__, "spice-model-recovery-")
+    arguments = study_arguments(
+        __doc__,
+        "spice-model-recovery-",
+        lambda parser: parser.add_argument("--sessions", type=int, nargs="+", default=[2, 4, 8]),
+    )
+    directory, cores = arguments.directory, arguments.cores
+    overlay = overlay_with_sessions(directory, arguments.sessions)
     targets = [
         "results/tables/model_recovery.parquet",
         "results/tables/terms.parquet",
         "results/figures/model_recovery.png",
     ]
-    run_workflow(directory, OVERLAY, cores, targets)
+    run_workflow(directory, overlay, cores, targets)
 
     table = read_table(directory / "results/tables/model_recovery.parquet")[0]
     terms = read_table(directory / "results/tables/terms.parquet")[0]

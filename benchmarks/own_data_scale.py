@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -30,8 +29,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from benchmarks.common import ROOT, print_table, run_workflow
-from spice_lib.agents import AGENT_Q_PARAMETERS, sample_population
+from benchmarks.common import ROOT, fresh_results, population_ranges, print_table, run_workflow, stage_rows
+from spice_lib.agents import sample_population
 from spice_lib.simulation import create_dataset
 from spice_lib.tasks import BanditsDrift
 from spice_lib.trials_io import read_table, read_trials
@@ -42,17 +41,6 @@ MISSED_FRACTION = 0.03
 POINTS = (1, 100)  # reward 0 -> 1 point, reward 1 -> 100 points
 TARGET_MINUTES = 30  # for 1,000 participants x 150 trials on 2 cores
 STAGES = ("import_data", "split_data", "train", "distill", "fit_classic", "train_gru", "evaluate")
-
-
-def population_ranges() -> dict[str, tuple[float, float]]:
-    """The (low, high) of every parameter that config.yaml's `population` parameter set ranges over."""
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    row = next(entry for entry in config["parameter_sets"] if entry["name"] == "population")
-    return {
-        name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
-        for name in AGENT_Q_PARAMETERS
-        if f"{name}_low" in row
-    }
 
 
 def write_choice_file(path: Path, n_participants: int, n_trials: int, seed: int) -> int:
@@ -88,36 +76,6 @@ def write_overlay(directory: Path, data: Path, epochs: int | None) -> Path:
     return path
 
 
-def fresh_results(directory: Path) -> None:
-    """Clear the results of an earlier run of this benchmark in `directory`, so that every stage runs and is
-    timed again (Snakemake would keep outputs whose inputs did not change); refuse any other results."""
-    results = directory / "results"
-    if not results.exists():
-        return
-    if not (directory / OVERLAY.name).is_file():
-        raise SystemExit(f"{directory} holds results/ not made by this benchmark; choose an empty directory")
-    print(f"removing the earlier run's {results}", flush=True)
-    shutil.rmtree(results)
-
-
-def stage_rows(directory: Path, data: str, run: str) -> list[dict]:
-    """Seconds and peak memory of every stage from its Snakemake benchmark file."""
-    rows = []
-    for stage in STAGES:
-        key = data if stage in ("import_data", "split_data", "fit_classic") else run
-        benchmark = pd.read_csv(directory / f"results/benchmarks/{stage}/{key}.tsv", sep="\t")
-        max_rss = pd.to_numeric(benchmark["max_rss"], errors="coerce").max()  # "NA" when not measured
-        rows.append(
-            {
-                "stage": stage,
-                "seconds": float(benchmark["s"].max()),
-                "cpu seconds": float(pd.to_numeric(benchmark["cpu_time"], errors="coerce").max()),
-                "peak memory (max_rss MB)": float(max_rss),
-            }
-        )
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=1000)
@@ -130,7 +88,7 @@ def main() -> None:
     directory = arguments.directory or Path(tempfile.mkdtemp(prefix="spice-own-data-scale-"))
     directory.mkdir(parents=True, exist_ok=True)
     directory = directory.resolve()
-    fresh_results(directory)
+    fresh_results(directory, OVERLAY.name)
 
     data_file = directory / "choices.csv"
     n_missed = write_choice_file(data_file, arguments.participants, arguments.trials, arguments.seed)
@@ -156,7 +114,8 @@ def main() -> None:
         f"Stages: {arguments.participants} participants x {arguments.trials} trials, {N_ACTIONS} arms, "
         f"{epochs} training epochs, --cores {arguments.cores}"
     )
-    print_table(title, stage_rows(directory, data, run))
+    stages = [(stage, data if stage in ("import_data", "split_data", "fit_classic") else run) for stage in STAGES]
+    print_table(title, stage_rows(directory, stages))
     print(f"\ntotal wall clock (snakemake, start to end): {wall:.1f} s = {wall / 60:.1f} min")
     print(f"largest single process (snakemake or a job): {largest_process_mb:.0f} MB")
     if (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 150, configured, 2):

@@ -62,7 +62,8 @@ def smallest_held_out_probability(directory: Path, run: str, data: str) -> float
 
 
 def main() -> None:
-    directory, cores = study_arguments(__doc__, "spice-real-data-")
+    arguments = study_arguments(__doc__, "spice-real-data-")
+    directory, cores = arguments.directory, arguments.cores
 
     run, data = "dataset~sugawara2021/seed~1", "dataset~sugawara2021"
     run_workflow(directory, example_overlay(directory), cores, [f"results/scores/{run}/scores.parquet"])

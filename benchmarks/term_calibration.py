@@ -79,7 +79,8 @@ def distill_seconds(directory: Path, run: str, resamples: int) -> float:
 
 
 def main() -> None:
-    directory, cores = study_arguments(__doc__, "spice-term-calibration-")
+    arguments = study_arguments(__doc__, "spice-term-calibration-")
+    directory, cores = arguments.directory, arguments.cores
     targets = ["results/tables/term_recovery.parquet", "results/tables/terms.parquet", "results/figures/inclusion.png"]
     run_workflow(directory, OVERLAY, cores, targets)
 

@@ -103,6 +103,14 @@ BAD_CONFIGS = {
         "training.validation_split, parameter_sets[0] ('fixed'): validation_split=0.05 leaves no sessions for "
         "training or validation of 6 sessions; hold out between 0.167 and 0.833 of them, or 0",
     ),
+    "one weight decay in a list of candidates (the schema)": (
+        edited(TINY_CONFIG, lambda c: c["training"].update(weight_decay=[0.01])),
+        "[0.01] is not valid under any of the given schemas",
+    ),
+    "a negative candidate weight decay of the GRU (the schema)": (
+        edited(TINY_CONFIG, lambda c: c["comparison"]["gru"].update(weight_decay=[0.001, -0.01])),
+        "On instance['comparison']['gru']['weight_decay']",
+    ),
     "training on cuda without a GPU for the job": (
         edited(TINY_CONFIG, lambda c: c["training"].update(device="cuda")),
         "resources.train.gpus is 0 but training.device is cuda",

@@ -1,0 +1,113 @@
+"""A simulated study of 1,000 participants through the workflow: time per stage and peak memory.
+
+    .venv/bin/python -m benchmarks.study_scale [--participants 1000] [--trials 200] [--cores 2]
+        [--directory DIR] [--epochs N]
+
+Writes an overlay with one parameter set, `scale`: --participants AgentQ participants drawn from the ranges of
+config.yaml's `population` parameter set, one session of --trials trials each on the default task and one
+held-out session of the same length, with config.yaml's training and distillation settings. Then runs the
+workflow in DIR (default: a temporary directory; an earlier run's results there are removed) through
+simulate -> train -> distil -> the classic fits and the GRU -> evaluate -> recovery on --cores cores, and
+prints per stage (rule) its seconds, CPU seconds and peak memory (max_rss) from Snakemake's benchmark files;
+the total wall-clock time and the largest process, against the target of under 20 minutes for 1,000
+participants x 200 trials on 2 cores; the pooled held-out NLL of every model; and each parameter's recovery
+by the equations and by AgentQ's maximum-likelihood fit. At full size it takes long:
+use --participants, --trials and --epochs (training epochs, default config.yaml's) for a quick run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.common import ROOT, fresh_results, population_ranges, print_table, run_workflow, stage_rows
+from spice_lib.recovery import recovery_summary
+from spice_lib.trials_io import read_table
+
+OVERLAY_NAME = "study_scale.yaml"
+TARGET_MINUTES = 20  # for 1,000 participants x 200 trials on 2 cores
+STAGES = (
+    "simulate_truth", "simulate_training", "simulate_test", "train", "distill", "fit_classic", "train_gru",
+    "evaluate", "recover",
+)  # fmt: skip
+
+
+def write_overlay(directory: Path, n_participants: int, n_trials: int, epochs: int | None) -> Path:
+    """The study's overlay on config.yaml: the one parameter set, seed 1, no figures."""
+    parameter_set = {"name": "scale", "n_participants": n_participants, "n_sessions": 1}
+    for name, (low, high) in population_ranges().items():
+        parameter_set |= {f"{name}_low": low, f"{name}_high": high}
+    config = {
+        "parameter_sets": [parameter_set],
+        "datasets": [],
+        "seeds": [1],
+        "data": {"n_trials": n_trials, "n_test_sessions": 1},
+        "figures": [],
+    }
+    if epochs is not None:
+        config["training"] = {"epochs": epochs}
+    path = directory / OVERLAY_NAME
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--directory", type=Path, default=None)
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: config.yaml's)")
+    arguments = parser.parse_args()
+    directory = arguments.directory or Path(tempfile.mkdtemp(prefix="spice-study-scale-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    directory = directory.resolve()
+    fresh_results(directory, OVERLAY_NAME)
+    overlay = write_overlay(directory, arguments.participants, arguments.trials, arguments.epochs)
+
+    run = "parameter_set~scale/seed~1"
+    start = time.perf_counter()
+    run_workflow(directory, overlay, arguments.cores, [f"results/scores/{run}/scores.parquet", f"results/recovery/{run}/recovery.parquet"])
+    wall = time.perf_counter() - start
+    largest_process_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+
+    configured = yaml.safe_load((ROOT / "config.yaml").read_text())["training"]["epochs"]
+    epochs = configured if arguments.epochs is None else arguments.epochs
+    title = (
+        f"Stages: {arguments.participants} participants x {arguments.trials} trials (one session; one held-out "
+        f"session), {epochs} training epochs, --cores {arguments.cores}"
+    )
+    print_table(title, stage_rows(directory, [(stage, run) for stage in STAGES]))
+    print(f"\ntotal wall clock (snakemake, start to end): {wall:.1f} s = {wall / 60:.1f} min")
+    print(f"largest single process (snakemake or a job): {largest_process_mb:.0f} MB")
+    if (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 200, configured, 2):
+        met = "yes" if wall <= TARGET_MINUTES * 60 else "no"
+    else:
+        met = "not checked (the target is for 1000 participants x 200 trials, config.yaml's epochs, 2 cores)"
+    print(f"target, under {TARGET_MINUTES} min in total: {met}")
+
+    pooled = read_table(directory / f"results/scores/{run}/scores.parquet")[0]
+    rows = [
+        {"model": row.model, "held-out trials": int(row.n_trials), "nll": float(row.nll)}
+        for row in pooled.sort_values("nll").itertuples()
+    ]
+    print_table("Held-out NLL per trial (seed 1)", rows)
+
+    recovery = recovery_summary(read_table(directory / f"results/recovery/{run}/recovery.parquet")[0])
+    by_method = recovery.pivot(index="parameter", columns="method", values=["r", "rmse"]).loc[list(dict.fromkeys(recovery["parameter"]))]
+    rows = [
+        {"parameter": name, "SPICE r": row[("r", "spice")], "maximum likelihood r": row[("r", "mle")],
+         "SPICE RMSE": row[("rmse", "spice")], "maximum likelihood RMSE": row[("rmse", "mle")]}
+        for name, row in by_method.iterrows()
+    ]  # fmt: skip
+    print_table("Parameter recovery (per-participant equations against AgentQ's maximum-likelihood fit)", rows)
+    print(f"\n(results in {directory})")
+
+
+if __name__ == "__main__":
+    main()
