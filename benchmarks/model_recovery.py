@@ -8,7 +8,7 @@ Runs the workflow in DIR (default: a temporary directory) with `config.yaml` ove
 learning rates and the full AgentQ; 10 participants each at 2, 4 and 8 sessions of 100 trials; 10 resamples
 per participant), then prints for each data size the confusion matrix (target: every diagonal cell >= 0.8
 at 4 sessions), each mechanism's precision and recall, and the term-level precision and recall of the
-discovered structures. The figure is results/figures/model_recovery.png in DIR. About 60 minutes on 2 cores;
+discovered structures. The figure is results/figures/model_recovery.png in DIR. About 25 minutes on 2 cores;
 --sessions 4 runs the target's data size alone (its runs are kept when DIR is given to a later, larger run).
 """
 

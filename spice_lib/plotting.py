@@ -75,6 +75,13 @@ MODEL_LABELS = {
     "agent_q": "AgentQ (6 parameters)",
     "truth": "true agent",
 }
+
+
+def _family_label(name: str) -> str:
+    """A model family's name on a figure: the classic models' own labels (Rescorla-Wagner), else the name."""
+    return MODEL_LABELS.get(name, name.replace("_", " "))
+
+
 # The agents plot_session is usually given, by the model each one is (the tutorial calls the truth so).
 AGENT_MODELS = {"groundtruth": "truth", "rnn": "rnn", "spice": "spice"}
 NLL_UNITS = "nats per trial"
@@ -424,8 +431,8 @@ def plot_model_recovery(table: pd.DataFrame):
         for (row, column), share in np.ndenumerate(shares.to_numpy()):
             ax.text(column, row, f"{share:.2f}\n({counts.iat[row, column]})", ha="center", va="center", fontsize=SMALL_FONT_SIZE,
                     color="white" if share > 0.6 else "black")  # fmt: skip
-        ax.set_xticks(range(len(shares.columns)), [c.replace("_", " ") for c in shares.columns], rotation=45, ha="right")
-        ax.set_yticks(range(len(shares.index)), [r.replace("_", " ") for r in shares.index] if first_column or not named_once else [])
+        ax.set_xticks(range(len(shares.columns)), [_family_label(c) for c in shares.columns], rotation=45, ha="right")
+        ax.set_yticks(range(len(shares.index)), [_family_label(r) for r in shares.index] if first_column or not named_once else [])
         diagonal = np.mean([shares.loc[name, name] for name in shares.index])
         ax.set_title(f"{n_sessions} sessions × {int(part.shape[0] / max(len(shares.index), 1))} participants\n"
                      f"per family; mean diagonal {diagonal:.2f}")  # fmt: skip

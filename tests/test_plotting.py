@@ -66,12 +66,13 @@ def test_the_inclusion_figure_marks_terms_of_the_generating_model_and_says_when_
 
 def test_the_model_recovery_figure_has_one_confusion_matrix_per_data_size():
     table = pd.DataFrame(
-        {"n_sessions": [2, 2, 4, 4], "true_family": ["full", "forgetting", "full", "forgetting"],
-         "found_family": ["other", "forgetting", "full", "forgetting"]}
+        {"n_sessions": [2, 2, 4, 4], "true_family": ["full", "rescorla_wagner", "full", "rescorla_wagner"],
+         "found_family": ["other", "rescorla_wagner", "full", "rescorla_wagner"]}
     )  # fmt: skip
     fig, axs = plot_model_recovery(table)
     assert len(axs) == 2
     assert "mean diagonal 0.50" in axs[0].get_title() and "mean diagonal 1.00" in axs[1].get_title()
+    assert [label.get_text() for label in axs[0].get_yticklabels()] == ["Rescorla-Wagner", "full"]
 
 
 def test_the_model_recovery_figure_says_when_nothing_was_resampled():
