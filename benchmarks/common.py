@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import resource
 import shutil
 import statistics
 import subprocess
@@ -141,3 +142,29 @@ def stage_rows(directory: Path, stages: list[tuple[str, str]]) -> list[dict]:
             }
         )
     return rows
+
+
+def configured_epochs() -> int:
+    """config.yaml's training epochs."""
+    return int(yaml.safe_load((ROOT / "config.yaml").read_text())["training"]["epochs"])
+
+
+def run_timed(directory: Path, overlay: Path, cores: int, targets: list[str]) -> tuple[float, float]:
+    """Run the workflow (`run_workflow`); returns its wall-clock seconds and the largest peak memory (MB) of
+    any process it started."""
+    start = time.perf_counter()
+    run_workflow(directory, overlay, cores, targets)
+    wall = time.perf_counter() - start
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+
+
+def print_stage_report(
+    title: str, rows: list[dict], wall: float, largest_mb: float, target_minutes: float, target_size: str, at_target: bool
+) -> None:
+    """A scale benchmark's report: the stage table (`stage_rows`), the total wall clock, the largest process
+    and, where the run has the target's size (`at_target`), whether it is under `target_minutes`."""
+    print_table(title, rows)
+    print(f"\ntotal wall clock (snakemake, start to end): {wall:.1f} s = {wall / 60:.1f} min")
+    print(f"largest single process (snakemake or a job): {largest_mb:.0f} MB")
+    met = ("yes" if wall <= target_minutes * 60 else "no") if at_target else f"not checked (the target is for {target_size})"
+    print(f"target, under {target_minutes} min in total: {met}")

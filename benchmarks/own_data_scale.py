@@ -20,16 +20,23 @@ quick run.
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from benchmarks.common import ROOT, fresh_results, population_ranges, print_table, run_workflow, stage_rows
+from benchmarks.common import (
+    ROOT,
+    configured_epochs,
+    fresh_results,
+    population_ranges,
+    print_stage_report,
+    print_table,
+    run_timed,
+    stage_rows,
+)
 from spice_lib.agents import sample_population
 from spice_lib.simulation import create_dataset
 from spice_lib.tasks import BanditsDrift
@@ -97,10 +104,7 @@ def main() -> None:
     overlay = write_overlay(directory, data_file, arguments.epochs)
 
     data, run = "dataset~scale", "dataset~scale/seed~1"
-    start = time.perf_counter()
-    run_workflow(directory, overlay, arguments.cores, [f"results/scores/{run}/scores.parquet"])
-    wall = time.perf_counter() - start
-    largest_process_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    wall, largest_mb = run_timed(directory, overlay, arguments.cores, [f"results/scores/{run}/scores.parquet"])
 
     imported = read_trials(directory / f"results/data/{data}/imported.parquet")[1]
     print(f"\n## Import ({directory / f'results/logs/import_data/{data}.log'})")
@@ -108,21 +112,15 @@ def main() -> None:
     dropped = imported["source"]["n_missed_dropped"]
     print(f"missed trials dropped: {dropped} of {n_rows} ({dropped / n_rows:.1%}); written as missed: {n_missed}")
 
-    configured = yaml.safe_load((ROOT / "config.yaml").read_text())["training"]["epochs"]
-    epochs = configured if arguments.epochs is None else arguments.epochs
+    epochs = configured_epochs() if arguments.epochs is None else arguments.epochs
     title = (
         f"Stages: {arguments.participants} participants x {arguments.trials} trials, {N_ACTIONS} arms, "
         f"{epochs} training epochs, --cores {arguments.cores}"
     )
     stages = [(stage, data if stage in ("import_data", "split_data", "fit_classic") else run) for stage in STAGES]
-    print_table(title, stage_rows(directory, stages))
-    print(f"\ntotal wall clock (snakemake, start to end): {wall:.1f} s = {wall / 60:.1f} min")
-    print(f"largest single process (snakemake or a job): {largest_process_mb:.0f} MB")
-    if (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 150, configured, 2):
-        met = "yes" if wall <= TARGET_MINUTES * 60 else "no"
-    else:
-        met = "not checked (the target is for 1000 participants x 150 trials, config.yaml's epochs, 2 cores)"
-    print(f"target, under {TARGET_MINUTES} min in total: {met}")
+    at_target = (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 150, configured_epochs(), 2)
+    size = "1000 participants x 150 trials, config.yaml's epochs, 2 cores"
+    print_stage_report(title, stage_rows(directory, stages), wall, largest_mb, TARGET_MINUTES, size, at_target)
 
     pooled = read_table(directory / f"results/scores/{run}/scores.parquet")[0]
     rows = [

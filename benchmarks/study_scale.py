@@ -19,15 +19,21 @@ use --participants, --trials and --epochs (training epochs, default config.yaml'
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from benchmarks.common import ROOT, fresh_results, population_ranges, print_table, run_workflow, stage_rows
+from benchmarks.common import (
+    configured_epochs,
+    fresh_results,
+    population_ranges,
+    print_stage_report,
+    print_table,
+    run_timed,
+    stage_rows,
+)
 from spice_lib.equations import read_equations
 from spice_lib.recovery import recovery_summary
 from spice_lib.trials_io import read_table
@@ -97,25 +103,18 @@ def main() -> None:
     overlay = write_overlay(directory, arguments.participants, arguments.trials, arguments.epochs)
 
     run = "parameter_set~scale/seed~1"
-    start = time.perf_counter()
-    run_workflow(directory, overlay, arguments.cores, [f"results/scores/{run}/scores.parquet", f"results/recovery/{run}/recovery.parquet"])
-    wall = time.perf_counter() - start
-    largest_process_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    targets = [f"results/scores/{run}/scores.parquet", f"results/recovery/{run}/recovery.parquet"]
+    wall, largest_mb = run_timed(directory, overlay, arguments.cores, targets)
 
-    configured = yaml.safe_load((ROOT / "config.yaml").read_text())["training"]["epochs"]
-    epochs = configured if arguments.epochs is None else arguments.epochs
+    epochs = configured_epochs() if arguments.epochs is None else arguments.epochs
     title = (
         f"Stages: {arguments.participants} participants x {arguments.trials} trials (one session; one held-out "
         f"session), {epochs} training epochs, --cores {arguments.cores}"
     )
-    print_table(title, stage_rows(directory, [(stage, run) for stage in STAGES]))
-    print(f"\ntotal wall clock (snakemake, start to end): {wall:.1f} s = {wall / 60:.1f} min")
-    print(f"largest single process (snakemake or a job): {largest_process_mb:.0f} MB")
-    if (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 200, configured, 2):
-        met = "yes" if wall <= TARGET_MINUTES * 60 else "no"
-    else:
-        met = "not checked (the target is for 1000 participants x 200 trials, config.yaml's epochs, 2 cores)"
-    print(f"target, under {TARGET_MINUTES} min in total: {met}")
+    at_target = (arguments.participants, arguments.trials, epochs, arguments.cores) == (1000, 200, configured_epochs(), 2)
+    rows = stage_rows(directory, [(stage, run) for stage in STAGES])
+    size = "1000 participants x 200 trials, config.yaml's epochs, 2 cores"
+    print_stage_report(title, rows, wall, largest_mb, TARGET_MINUTES, size, at_target)
 
     pooled = read_table(directory / f"results/scores/{run}/scores.parquet")[0]
     rows = [
