@@ -20,7 +20,6 @@ quick run.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from benchmarks.common import (
     print_table,
     run_timed,
     stage_rows,
+    study_arguments,
 )
 from spice_lib.agents import sample_population
 from spice_lib.simulation import create_dataset
@@ -83,18 +83,17 @@ def write_overlay(directory: Path, data: Path, epochs: int | None) -> Path:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def scale_options(parser: argparse.ArgumentParser) -> None:
+    """The size of the simulated study, beside --cores and --directory."""
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--trials", type=int, default=150)
-    parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--directory", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: config.yaml's)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated data file")
-    arguments = parser.parse_args()
-    directory = arguments.directory or Path(tempfile.mkdtemp(prefix="spice-own-data-scale-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    directory = directory.resolve()
+
+
+def main() -> None:
+    arguments = study_arguments(__doc__, "spice-own-data-scale-", scale_options)
+    directory = arguments.directory.resolve()
     fresh_results(directory, OVERLAY.name)
 
     data_file = directory / "choices.csv"

@@ -19,7 +19,6 @@ use --participants, --trials and --epochs (training epochs, default config.yaml'
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,7 @@ from benchmarks.common import (
     print_table,
     run_timed,
     stage_rows,
+    study_arguments,
 )
 from spice_lib.equations import read_equations
 from spice_lib.recovery import recovery_summary
@@ -88,17 +88,16 @@ def held_out_gap_by_forgetting_terms(directory: Path, run: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def scale_options(parser: argparse.ArgumentParser) -> None:
+    """The size of the simulated study, beside --cores and --directory."""
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--trials", type=int, default=200)
-    parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--directory", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: config.yaml's)")
-    arguments = parser.parse_args()
-    directory = arguments.directory or Path(tempfile.mkdtemp(prefix="spice-study-scale-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    directory = directory.resolve()
+
+
+def main() -> None:
+    arguments = study_arguments(__doc__, "spice-study-scale-", scale_options)
+    directory = arguments.directory.resolve()
     fresh_results(directory, OVERLAY_NAME)
     overlay = write_overlay(directory, arguments.participants, arguments.trials, arguments.epochs)
 
