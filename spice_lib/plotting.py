@@ -75,16 +75,14 @@ MODEL_LABELS = {
     "agent_q": "AgentQ (6 parameters)",
     "truth": "true agent",
 }
+# The agents plot_session is usually given, by the model each one is (the tutorial calls the truth so).
+AGENT_MODELS = {"groundtruth": "truth", "rnn": "rnn", "spice": "spice"}
+NLL_UNITS = "nats per trial"
 
 
 def _family_label(name: str) -> str:
     """A model family's name on a figure: the classic models' own labels (Rescorla-Wagner), else the name."""
     return MODEL_LABELS.get(name, name.replace("_", " "))
-
-
-# The agents plot_session is usually given, by the model each one is (the tutorial calls the truth so).
-AGENT_MODELS = {"groundtruth": "truth", "rnn": "rnn", "spice": "spice"}
-NLL_UNITS = "nats per trial"
 
 
 def step_through_session(agent: Agent, session, n_actions: int) -> dict[str, np.ndarray]:
