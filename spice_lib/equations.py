@@ -42,6 +42,8 @@ class ModuleEquation:
     term. `incremental` does the same for a value the trial leaves alone unless a mechanism acts on it (the
     not-chosen arm's): fitted and thresholded as the change, "the value stays" costs no term, forgetting back
     to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`).
+    `activation_bounds`: whether the bounds are the activation's (a limit of the mechanism) rather than the
+    widened range (a guard against running off); see `drifts`.
     `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
 
@@ -51,6 +53,7 @@ class ModuleEquation:
     center: float = 0.0
     bounds: tuple[float, float] | None = None
     incremental: bool = False
+    activation_bounds: bool = False
 
     def __post_init__(self):
         self.powers = np.asarray(self.powers, dtype=np.int64).reshape(-1, len(self.variables))
@@ -58,6 +61,7 @@ class ModuleEquation:
         self.center = float(self.center)
         self.bounds = None if self.bounds is None else (float(self.bounds[0]), float(self.bounds[1]))
         self.incremental = bool(self.incremental)
+        self.activation_bounds = bool(self.activation_bounds)
 
     def with_coefficients(self, coefficients) -> ModuleEquation:
         """The same equation (variables, powers, center, bounds, form) with other coefficient rows."""
@@ -70,6 +74,27 @@ class ModuleEquation:
         own_value = np.zeros(len(self.variables), dtype=np.int64)
         own_value[0] = 1
         return (self.incremental * (self.powers == own_value).all(1)).astype(np.float64)
+
+    @property
+    def own_value_term(self) -> int:
+        """Index of the term that is the own value alone (its linear term)."""
+        return int(np.flatnonzero((self.powers == np.eye(len(self.variables), dtype=np.int64)[0]).all(1))[0])
+
+    def drifts(self, support: np.ndarray) -> np.ndarray:
+        """(n_participants,) bool: which participants' equations, with the terms `support` gives them
+        ((n_participants, n_terms) 0/1), drift with no fixed point: an incremental equation whose change has
+        terms free of its own value (a constant, a signal) but not the own value's linear term moves the value
+        by the same step whatever it is, so that, iterated beyond the data, only the bounds stop it. Where
+        the bounds are a guard (the network's range widened), a value that ran there stops learning: the
+        equation predicts well only on the trials it was fitted to. A drift with the own value's term beside
+        it has a fixed point (forgetting towards a value), the form a mechanism takes, and so is the step of
+        an equation whose bounds are its activation's: a choice trace in [0, 1] stepped to its edge is set
+        there, as a trace without memory is."""
+        support = np.asarray(support) > 0
+        if not self.incremental or self.activation_bounds:
+            return np.zeros(len(support), dtype=bool)
+        free_of_own_value = self.powers[:, 0] == 0
+        return support[:, free_of_own_value].any(1) & ~support[:, self.own_value_term]
 
     def centred_coefficients(self) -> np.ndarray:
         """(n_participants, n_terms): the polynomial in the centred own value that gives x[k+1] - center."""
@@ -216,7 +241,8 @@ class EquationSet:
             # A list, not a mapping: the metadata is written with sorted keys, and module order is kept.
             "modules": [
                 {"name": name, "variables": list(e.variables), "powers": e.powers.tolist(), "center": e.center,
-                 "bounds": None if e.bounds is None else list(e.bounds), "incremental": e.incremental}
+                 "bounds": None if e.bounds is None else list(e.bounds), "incremental": e.incremental,
+                 "activation_bounds": e.activation_bounds}
                 for name, e in self.modules.items()
             ],
             "betas": list(self.betas),
@@ -232,7 +258,8 @@ class EquationSet:
             name = spec["name"]
             zeros = np.zeros((len(ids), len(spec["powers"])))
             equation = ModuleEquation(
-                spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"), spec.get("incremental", False)
+                spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"), spec.get("incremental", False),
+                spec.get("activation_bounds", False),
             )
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}
@@ -298,6 +325,7 @@ class EquationModules(nn.Module):
         self.centers = {name: e.center for name, e in equations.modules.items()}
         self.bounds = {name: e.bounds for name, e in equations.modules.items()}
         self.incremental = {name: e.incremental for name, e in equations.modules.items()}
+        self.activation_bounds = {name: e.activation_bounds for name, e in equations.modules.items()}
         self.participant_ids = list(equations.participant_ids)
         self.coefficients = nn.ParameterDict()
         for name, equation in equations.modules.items():
@@ -356,15 +384,17 @@ class EquationModules(nn.Module):
                 moved += int(changed.sum())
         return moved
 
+    def module_equation(self, name: str) -> ModuleEquation:
+        """One module's equations as they stand (coefficients outside the support are 0)."""
+        coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
+        powers = getattr(self, f"powers_{name}").cpu().numpy()
+        return ModuleEquation(
+            self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name], self.incremental[name],
+            self.activation_bounds[name],
+        )
+
     def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
-        modules = {}
-        for name in self.module_names:
-            coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
-            powers = getattr(self, f"powers_{name}").cpu().numpy()
-            modules[name] = ModuleEquation(
-                self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name], self.incremental[name]
-            )
-        return EquationSet(modules, betas, self.participant_ids)
+        return EquationSet({name: self.module_equation(name) for name in self.module_names}, betas, self.participant_ids)
 
 
 def _monomial_factors(powers: np.ndarray) -> torch.Tensor:

@@ -41,7 +41,7 @@ import torch
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
-from spice_lib.term_selection import current_support
+from spice_lib.term_selection import current_support, drifts
 from spice_lib.xs_layout import has_next_choice
 
 # A population prior's mean and spread are estimated from the participants: with fewer than this many, the
@@ -108,7 +108,8 @@ def choose_structure(
     integrated_bic, kept.
     """
     shares = term_shares(current_support(model))
-    names = {name: equation.term_names for name, equation in model_equations(model).modules.items()}
+    equations = model_equations(model)
+    names = {name: equation.term_names for name, equation in equations.modules.items()}
     order = sorted(
         (
             (float(share), name, term)
@@ -128,7 +129,8 @@ def choose_structure(
         nonlocal best, structure
         candidate = {module: values.copy() for module, values in structure.items()}
         candidate[name][term] = 1.0 if change == "add" else 0.0
-        if _key(candidate) in tried:  # judged against a best that has only improved since
+        # Judged against a best that has only improved since; a structure that drifts is no candidate.
+        if _key(candidate) in tried or _drifts(candidate, equations):
             return
         if change == "add":
             fit = _try_both_starts(model, best.model, xs, ys, candidate)
@@ -148,7 +150,7 @@ def choose_structure(
             out_name, out_term = cheapest
             swapped = {module: values.copy() for module, values in candidate.items()}
             swapped[out_name][names[out_name].index(out_term)] = 0.0
-            if _key(swapped) in tried:
+            if _key(swapped) in tried or _drifts(swapped, equations):
                 return
             fit = share_strength(fit.model, xs, ys, swapped, log=lambda _: None)
             if record("swap", share, name, term, swapped, fit, removed=f"{out_name}: {out_term}"):
@@ -180,6 +182,13 @@ def choose_structure(
             break
     log(f"Population structure chosen: {len(best.prior)} numbers, integrated BIC {best.integrated_bic:.1f}")
     return best, pd.DataFrame(steps)
+
+
+def _drifts(structure: dict[str, np.ndarray], equations: EquationSet) -> bool:
+    """Whether a population structure makes an equation drift with no fixed point (term_selection.drifts):
+    no such structure is tried. The majority's start has none where no participant's has, since a term
+    free of the own value comes with the own value's term."""
+    return bool(drifts({name: terms[None] for name, terms in structure.items()}, equations)[0])
 
 
 def _key(structure: dict[str, np.ndarray]) -> tuple:

@@ -197,7 +197,9 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
     for name in WEINHARDT_2024_MODULES:
         incremental = name in WEINHARDT_2024_CONFIG.incremental_modules
         bounds = None if name == "x_value_reward_not_chosen" else (0.0, 1.0)
-        form = ModuleEquation([name, *library[name]], powers[name], coefficients[name], initial[states[name]], bounds, incremental)
+        form = ModuleEquation(
+            [name, *library[name]], powers[name], coefficients[name], initial[states[name]], bounds, incremental, bounds is not None
+        )
         modules[name] = form.with_coefficients(coefficients[name] - form.carried)  # as fitted: the change, if incremental
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))

@@ -13,7 +13,10 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). An equation that its bounds turn into a reset on every value it meets in
+(docs/validation.md, section 0). No switch may leave an equation drifting with no fixed point
+(`ModuleEquation.drifts`: a change with a constant but not the own value's term, where the bounds are a
+guard rather than the activation's): on the trials it was fitted to such a drift can score as well as
+forgetting, but on new ones it runs the value to its bound, where it stops learning. An equation that its bounds turn into a reset on every value it meets in
 the data (a step down by their width, a negative multiple of the value) is finally written as the reset
 (`rewrite_resets`).
 
@@ -88,6 +91,7 @@ def select_terms(
     # Participants are independent (each has its own coefficients and betas), so after the first step only
     # those whose structure just changed can have a better switch left.
     active = np.arange(n_participants)
+    held_back = 0  # steps at which a participant's best switch would have left a drift
     started, slowest = time.perf_counter(), 0.0
     for step in range(1, max_steps + 1):
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
@@ -99,9 +103,15 @@ def select_terms(
             # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
-        k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
-        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate.
-        scores = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
+        alternatives = list(_alternative_supports(mine[1], toggles))
+        k = np.stack([n_parameters(alternative, equations) for alternative in alternatives], 1)
+        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate,
+        # nor is one that makes an equation drift with no fixed point (see `drifts`).
+        allowed = np.stack([~drifts(alternative, equations) for alternative in alternatives], 1)
+        allowed[:, 0] = True  # the current structure is what the others are measured against
+        unrestricted = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
+        scores = np.where(allowed, unrestricted, np.inf)
+        held_back += int((unrestricted.min(1) < scores.min(1)).sum())
         best = scores.argmin(1)
         # A switch must lower the BIC by more than numerical noise.
         improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
@@ -128,6 +138,9 @@ def select_terms(
         )
         if not len(active):
             break
+    if held_back:
+        log(f"Term selection held back {held_back} best switch(es) that would have left an equation drifting with no "
+            f"fixed point; those participants took their best other switch, if any lowered their BIC.")  # fmt: skip
     equations, support = rewrite_resets(equations, support, visited_ranges(equation_model(model, equations, support), xs))
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
@@ -206,6 +219,12 @@ def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[st
         switched = {module: terms.copy() for module, terms in support.items()}
         switched[name][:, term] = 1.0 - switched[name][:, term]
         yield switched
+
+
+def drifts(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
+    """(n_participants,) bool: whose equations, with the terms `support` gives them, drift with no fixed
+    point in some module (`ModuleEquation.drifts`)."""
+    return np.any([equations.modules[name].drifts(terms) for name, terms in support.items()], axis=0)
 
 
 def n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
