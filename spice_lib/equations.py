@@ -43,7 +43,7 @@ class ModuleEquation:
     not-chosen arm's): fitted and thresholded as the change, "the value stays" costs no term, forgetting back
     to the start one and forgetting towards somewhere else two (see `SpiceConfig.incremental_modules`).
     `activation_bounds`: whether the bounds are the activation's (a limit of the mechanism) rather than the
-    widened range (a guard against running off); see `drifts`.
+    widened range (a guard against running off); see `unstable`.
     `expanded_coefficients` gives the same equation as a plain polynomial in x, as printed.
     """
 
@@ -76,25 +76,39 @@ class ModuleEquation:
         return (self.incremental * (self.powers == own_value).all(1)).astype(np.float64)
 
     @property
-    def own_value_term(self) -> int:
-        """Index of the term that is the own value alone (its linear term)."""
-        return int(np.flatnonzero((self.powers == np.eye(len(self.variables), dtype=np.int64)[0]).all(1))[0])
+    def own_value_term(self) -> int | None:
+        """Index of the term that is the own value alone (its linear term); None in a library without it."""
+        found = np.flatnonzero((self.powers == np.eye(len(self.variables), dtype=np.int64)[0]).all(1))
+        return int(found[0]) if len(found) else None
 
     def drifts(self, support: np.ndarray) -> np.ndarray:
         """(n_participants,) bool: which participants' equations, with the terms `support` gives them
-        ((n_participants, n_terms) 0/1), drift with no fixed point: an incremental equation whose change has
-        terms free of its own value (a constant, a signal) but not the own value's linear term moves the value
-        by the same step whatever it is, so that, iterated beyond the data, only the bounds stop it. Where
-        the bounds are a guard (the network's range widened), a value that ran there stops learning: the
-        equation predicts well only on the trials it was fitted to. A drift with the own value's term beside
-        it has a fixed point (forgetting towards a value), the form a mechanism takes, and so is the step of
-        an equation whose bounds are its activation's: a choice trace in [0, 1] stepped to its edge is set
-        there, as a trace without memory is."""
+        ((n_participants, n_terms) 0/1), drift with no fixed point whatever their numbers: an incremental
+        equation whose change has terms free of its own value (a constant, a signal) but not the own value's
+        linear term moves the value by the same step from wherever it is. Only where the bounds are a guard
+        (see `unstable`)."""
         support = np.asarray(support) > 0
         if not self.incremental or self.activation_bounds:
             return np.zeros(len(support), dtype=bool)
-        free_of_own_value = self.powers[:, 0] == 0
-        return support[:, free_of_own_value].any(1) & ~support[:, self.own_value_term]
+        has_own_value = support[:, self.own_value_term] if self.own_value_term is not None else False
+        return support[:, self.powers[:, 0] == 0].any(1) & ~has_own_value
+
+    def unstable(self) -> np.ndarray:
+        """(n_participants,) bool: which participants' equations, iterated on a value that nothing else
+        moves, carry it away from every value rather than towards one: their own value's multiplier m
+        (x[k+1] - center = m (x[k] - center) + terms free of x) is above 1 or at or below -1, or it is 1 beside
+        terms free of x (a drift with no fixed point). Fitted to the trials the network visited, such an
+        equation can score as well as a stable one, but on new trials it runs the value to its bounds. Where
+        the bounds are the activation's, that edge is a limit of the mechanism (a choice trace stepped to 1 is
+        set there, as a trace without memory is): never unstable. Where they are a guard (the network's range
+        widened), a value that reaches them stops learning. The linear own-value term decides; a product of
+        the own value and a signal is not weighed."""
+        if self.activation_bounds:
+            return np.zeros(len(self.coefficients), dtype=bool)
+        own = self.own_value_term
+        multiplier = self.centred_coefficients()[:, own] if own is not None else np.zeros(len(self.coefficients))
+        free = (self.coefficients[:, self.powers[:, 0] == 0] != 0).any(1)
+        return (multiplier > 1) | (multiplier <= -1) | ((multiplier == 1) & free)
 
     def centred_coefficients(self) -> np.ndarray:
         """(n_participants, n_terms): the polynomial in the centred own value that gives x[k+1] - center."""
@@ -384,17 +398,16 @@ class EquationModules(nn.Module):
                 moved += int(changed.sum())
         return moved
 
-    def module_equation(self, name: str) -> ModuleEquation:
-        """One module's equations as they stand (coefficients outside the support are 0)."""
-        coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
-        powers = getattr(self, f"powers_{name}").cpu().numpy()
-        return ModuleEquation(
-            self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name], self.incremental[name],
-            self.activation_bounds[name],
-        )
-
     def to_equation_set(self, betas: dict[str, np.ndarray]) -> EquationSet:
-        return EquationSet({name: self.module_equation(name) for name in self.module_names}, betas, self.participant_ids)
+        modules = {}
+        for name in self.module_names:
+            coefficients = (self.coefficients[name] * getattr(self, f"support_{name}")).detach().double().cpu()
+            powers = getattr(self, f"powers_{name}").cpu().numpy()
+            modules[name] = ModuleEquation(
+                self.variables[name], powers, coefficients.numpy(), self.centers[name], self.bounds[name], self.incremental[name],
+                self.activation_bounds[name],
+            )
+        return EquationSet(modules, betas, self.participant_ids)
 
 
 def _monomial_factors(powers: np.ndarray) -> torch.Tensor:

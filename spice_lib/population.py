@@ -41,7 +41,7 @@ import torch
 from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
-from spice_lib.term_selection import current_support, drifts
+from spice_lib.term_selection import current_support
 from spice_lib.xs_layout import has_next_choice
 
 # A population prior's mean and spread are estimated from the participants: with fewer than this many, the
@@ -185,10 +185,9 @@ def choose_structure(
 
 
 def _drifts(structure: dict[str, np.ndarray], equations: EquationSet) -> bool:
-    """Whether a population structure makes an equation drift with no fixed point (term_selection.drifts):
-    no such structure is tried. The majority's start has none where no participant's has, since a term
-    free of the own value comes with the own value's term."""
-    return bool(drifts({name: terms[None] for name, terms in structure.items()}, equations)[0])
+    """Whether a population structure makes an equation drift with no fixed point whatever its numbers
+    (`ModuleEquation.drifts`): no such structure is tried."""
+    return any(equations.modules[name].drifts(terms[None])[0] for name, terms in structure.items())
 
 
 def _key(structure: dict[str, np.ndarray]) -> tuple:

@@ -99,18 +99,12 @@ def free_parameters(model: BaseRNN, what: str = "coefficients") -> list[torch.Te
 
 
 def _remove_small_terms(equations, threshold: float) -> int:
-    """Drop terms whose coefficient is below `threshold` in magnitude; returns how many were dropped. An own
-    value's term stays, however small, where dropping it would leave the equation drifting with no fixed
-    point (`ModuleEquation.drifts`): term selection weighs it on the choices."""
+    """Drop terms whose coefficient is below `threshold` in magnitude; returns how many were dropped."""
     dropped = 0
     with torch.no_grad():
         for name in equations.module_names:
             support = getattr(equations, f"support_{name}")
             small = (equations.coefficients[name].abs() < threshold) & (support > 0)
-            equation = equations.module_equation(name)
-            without = (support > 0) & ~small
-            anchors = torch.as_tensor(equation.drifts(without.cpu().numpy()), device=support.device)
-            small[:, equation.own_value_term] &= ~anchors
             support[small] = 0.0
             dropped += int(small.sum())
     return dropped

@@ -131,18 +131,14 @@ def distill_recording(
     else to `log`; log=None shows none."""
     modules = {}
     progress = Progress(len(config.rnn_modules) * len(participant_ids), "equations", log, "Distilling")
-    anchored = {}
     with progress:
         for module in config.rnn_modules:
-            modules[module], anchored[module] = _distill_module(recorded, config, module, participant_ids, settings, centers, progress)
-    if log is not None and any(anchored.values()):
-        listed = ", ".join(f"{module} {n}" for module, n in anchored.items() if n)
-        log(f"Equations that thresholding left drifting with no fixed point got their own value's term back ({listed}).")
+            modules[module] = _distill_module(recorded, config, module, participant_ids, settings, centers, progress)
     return modules
 
 
-def _distill_module(recorded, config, module, participant_ids, settings, centers, progress) -> tuple[ModuleEquation, int]:
-    """One module's equations, one SINDy fit per participant, and how many of them `anchor_drifts` changed."""
+def _distill_module(recorded, config, module, participant_ids, settings, centers, progress) -> ModuleEquation:
+    """One module's equations, one SINDy fit per participant."""
     center = (centers or {}).get(module, 0.0) if settings.center else 0.0
     incremental = module in config.incremental_modules
     samples = module_samples(recorded, config, module)
@@ -159,38 +155,8 @@ def _distill_module(recorded, config, module, participant_ids, settings, centers
         coefficient_rows.append(coefficients)
         progress.advance(1, module)
     activation = recorded.get("ranges", {}).get(module)
-    equation = ModuleEquation(
-        names, powers, np.stack(coefficient_rows), center, activation or _margin_around(samples.targets), incremental, activation is not None
-    )
-    anchored = anchor_drifts(equation, samples)
-    return anchored, int(equation.drifts(equation.coefficients != 0).sum())
-
-
-def anchor_drifts(equation: ModuleEquation, samples: ModuleSamples) -> ModuleEquation:
-    """Give every equation that drifts with no fixed point (`ModuleEquation.drifts`) its own value's linear
-    term, all its terms fitted anew by least squares on the participant's samples, without a threshold.
-
-    Thresholding can keep a change's constant and drop the small dependence on the value that gives it a
-    fixed point: the network's value stays in the range it learnt, and the equation steps the same way from
-    every value. Term selection then weighs the anchored form against its sparser neighbours that do not
-    drift (the value left alone, forgetting without a constant) on the choices.
-    """
-    support = equation.coefficients != 0
-    drifting = np.flatnonzero(equation.drifts(support))
-    if not len(drifting):
-        return equation
-    coefficients = equation.coefficients.copy()
-    own = equation.own_value_term
-    for participant in drifting:
-        mine = samples.participant == participant
-        variables = samples.variables[mine] - np.eye(samples.variables.shape[1])[0] * equation.center
-        features = np.prod(variables[:, None, :] ** equation.powers[None], axis=-1)
-        change = samples.targets[mine] - samples.variables[mine, 0]  # an incremental equation's target
-        terms = support[participant].copy()
-        terms[own] = True
-        coefficients[participant] = 0.0
-        coefficients[participant, terms] = np.linalg.lstsq(features[:, terms], change, rcond=None)[0]
-    return equation.with_coefficients(coefficients)
+    bounds = activation or _margin_around(samples.targets)
+    return ModuleEquation(names, powers, np.stack(coefficient_rows), center, bounds, incremental, activation is not None)
 
 
 def distill(

@@ -13,10 +13,13 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). No switch may leave an equation drifting with no fixed point
-(`ModuleEquation.drifts`: a change with a constant but not the own value's term, where the bounds are a
-guard rather than the activation's): on the trials it was fitted to such a drift can score as well as
-forgetting, but on new ones it runs the value to its bound, where it stops learning. An equation that its bounds turn into a reset on every value it meets in
+(docs/validation.md, section 0). No alternative whose refitted equations are unstable is a candidate
+(`ModuleEquation.unstable`: a value carried away from every value, towards bounds that are a guard rather
+than an activation's), and a participant whose current equations are unstable takes their best stable
+alternative even where its BIC is higher: on the trials it was fitted to, such an equation can score as
+well as forgetting, but on new ones it runs the value to its bound, where it stops learning. An incremental
+equation with guard bounds can also be emptied in one switch (the value left alone), so that a stable
+alternative is always at hand. An equation that its bounds turn into a reset on every value it meets in
 the data (a step down by their width, a negative multiple of the value) is finally written as the reset
 (`rewrite_resets`).
 
@@ -87,11 +90,14 @@ def select_terms(
     n_trials = torch.zeros(n_participants, device=device).index_add_(0, participant, has_next_choice(ys).sum(1).float())
     n_trials = n_trials.cpu().numpy()
     toggles = [(name, term) for name in equations.modules for term in range(len(equations.modules[name].powers))]
+    # An incremental equation whose bounds are a guard can also be emptied in one switch (the value left alone,
+    # always stable): a participant whose equation is unstable with every single term switched can leave it.
+    toggles += [(name, None) for name, e in equations.modules.items() if e.incremental and not e.activation_bounds]
     switches = []
     # Participants are independent (each has its own coefficients and betas), so after the first step only
     # those whose structure just changed can have a better switch left.
     active = np.arange(n_participants)
-    held_back = 0  # steps at which a participant's best switch would have left a drift
+    held_back = 0  # how often a participant's lowest BIC was an unstable alternative's
     started, slowest = time.perf_counter(), 0.0
     for step in range(1, max_steps + 1):
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
@@ -103,14 +109,12 @@ def select_terms(
             # The structures chosen so far were refitted soundly; keep them rather than fail the whole run.
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
-        alternatives = list(_alternative_supports(mine[1], toggles))
-        k = np.stack([n_parameters(alternative, equations) for alternative in alternatives], 1)
+        k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
         # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate,
-        # nor is one that makes an equation drift with no fixed point (see `drifts`).
-        allowed = np.stack([~drifts(alternative, equations) for alternative in alternatives], 1)
-        allowed[:, 0] = True  # the current structure is what the others are measured against
+        # nor is one whose refitted equations are unstable (`ModuleEquation.unstable`): the current structure
+        # included, so that a participant whose equations are unstable takes their best stable alternative.
         unrestricted = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
-        scores = np.where(allowed, unrestricted, np.inf)
+        scores = np.where(unstable(candidates).reshape(unrestricted.shape), np.inf, unrestricted)
         held_back += int((unrestricted.min(1) < scores.min(1)).sum())
         best = scores.argmin(1)
         # A switch must lower the BIC by more than numerical noise.
@@ -123,9 +127,9 @@ def select_terms(
             name, term = toggles[best[index] - 1]
             switches.append(
                 {"step": step, "participant": equations.participant_ids[active[index]], "module": name,
-                 "term": equations.modules[name].term_names[term],
-                 "switched": "on" if support[name][active[index], term] else "off",
-                 "bic_before": float(scores[index, 0]), "bic_after": float(scores[index, best[index]])}
+                 "term": EVERY_TERM if term is None else equations.modules[name].term_names[term],
+                 "switched": "on" if term is not None and support[name][active[index], term] else "off",
+                 "bic_before": float(unrestricted[index, 0]), "bic_after": float(scores[index, best[index]])}
             )  # fmt: skip
         active = active[improves]
         # Later steps refit only the participants still switching, so the slowest step so far bounds the rest.
@@ -139,8 +143,12 @@ def select_terms(
         if not len(active):
             break
     if held_back:
-        log(f"Term selection held back {held_back} best switch(es) that would have left an equation drifting with no "
-            f"fixed point; those participants took their best other switch, if any lowered their BIC.")  # fmt: skip
+        log(f"Term selection passed over {held_back} alternative(s) with the lowest BIC of their participant and step "
+            f"whose equations were unstable (ModuleEquation.unstable).")  # fmt: skip
+    left = unstable(equations)
+    if left.any():
+        log(f"Term selection found no stable alternative for {int(left.sum())} participant(s): "
+            f"{', '.join(equations.participant_ids[i] for i in np.flatnonzero(left))}; their equations stay unstable.")
     equations, support = rewrite_resets(equations, support, visited_ranges(equation_model(model, equations, support), xs))
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
@@ -212,19 +220,26 @@ def visited_ranges(model: BaseRNN, xs: torch.Tensor) -> dict[str, np.ndarray]:
     return ranges
 
 
-def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int]]):
-    """Each alternative's support (the current one first, then one per toggle), for every participant."""
+def unstable(equations: EquationSet) -> np.ndarray:
+    """(n_participants,) bool: whose equations are unstable in some module (`ModuleEquation.unstable`)."""
+    return np.any([equation.unstable() for equation in equations.modules.values()], axis=0)
+
+
+# How the switches table names the switch that empties an equation.
+EVERY_TERM = "every term"
+
+
+def _alternative_supports(support: dict[str, np.ndarray], toggles: list[tuple[str, int | None]]):
+    """Each alternative's support (the current one first, then one per toggle: a term switched, or, for
+    term None, every term of the module off), for every participant."""
     yield support
     for name, term in toggles:
         switched = {module: terms.copy() for module, terms in support.items()}
-        switched[name][:, term] = 1.0 - switched[name][:, term]
+        if term is None:
+            switched[name][:] = 0.0
+        else:
+            switched[name][:, term] = 1.0 - switched[name][:, term]
         yield switched
-
-
-def drifts(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:
-    """(n_participants,) bool: whose equations, with the terms `support` gives them, drift with no fixed
-    point in some module (`ModuleEquation.drifts`)."""
-    return np.any([equations.modules[name].drifts(terms) for name, terms in support.items()], axis=0)
 
 
 def n_parameters(support: dict[str, np.ndarray], equations: EquationSet) -> np.ndarray:

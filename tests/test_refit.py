@@ -113,18 +113,6 @@ def test_a_constant_equation_outside_its_range_prints_at_the_bound_it_acts_at():
     np.testing.assert_allclose(modules.coefficients["lr"].detach().numpy(), [[0.0, 0, 0], [1.3, 0, 0.2], [0.3, 0, 0]], atol=1e-6)
 
 
-def test_thresholding_keeps_the_own_value_term_that_gives_a_drift_its_fixed_point():
-    # Three participants' changes: a step with a small pull (a drift towards 0.5 + 0.08 / 0.01 = 8.5); the
-    # same with a step as small, dropped with the pull; a pull alone, dropped as usual.
-    coefficients = [[0.08, -0.01], [0.01, -0.01], [0.0, -0.01]]
-    guarded = ModuleEquation(["x"], [[0], [1]], coefficients, center=0.5, bounds=(-1.0, 2.0), incremental=True)
-    traced = ModuleEquation(["c"], [[0], [1]], coefficients, bounds=(0.0, 1.0), incremental=True, activation_bounds=True)
-    modules = EquationModules(EquationSet({"x": guarded, "c": traced}, {}, ["a", "b", "c"]))
-    assert refit_module._remove_small_terms(modules, threshold=0.05) == 3 + 4
-    np.testing.assert_array_equal(modules.support_x.numpy(), [[1, 1], [0, 0], [0, 0]])
-    np.testing.assert_array_equal(modules.support_c.numpy(), [[1, 0], [0, 0], [0, 0]])  # a trace's step to 1 stays a step
-
-
 def _with_betas(estimator, participant: int, **betas):
     """An equation model of the estimator's equations with one participant's betas replaced (on a copy: the
     fixture is shared)."""

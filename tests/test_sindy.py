@@ -109,48 +109,35 @@ def test_an_incremental_module_is_fitted_as_the_change_so_a_value_left_alone_is_
     np.testing.assert_allclose(values, plain.evaluate(points, participant), atol=1e-6)
 
 
-def drifting_recording(step=0.08, pull=-0.02):
-    """The hand-built recording's chosen arm changing by `step` + `pull` (x - 0.5): a drift with a fixed
-    point far away (at 4.5), whose pull on the value STLSQ's threshold (0.05) removes."""
+def test_an_equation_records_whether_its_bounds_are_its_activations_or_a_guard():
     recording = hand_built_recording()
-    before, action = recording["signals"]["x_value"], recording["signals"]["c_action"]
-    recording["outputs"]["x_value"] = np.where(action == 1, before + step + pull * (before - 0.5), 0.0)
-    return recording, SpiceConfig(**(CONFIG.to_dict() | {"incremental_modules": ["x_value"]}))
-
-
-def test_a_thresholded_drift_without_a_fixed_point_gets_its_own_value_term_back():
-    """Thresholded, the change would be the constant alone: the same step from every value, so that, iterated
-    beyond the data, the value runs to the guard bounds and stays. Distillation refits such an equation with
-    its own value's term, by least squares, and gets the pull back."""
-    recording, config = drifting_recording()
     settings = DistillationSettings(degree=1, threshold=0.05)
-    messages = []
-    equation = distill_recording(recording, config, ["a", "b"], settings, {"x_value": 0.5}, messages.append)["x_value"]
-    assert "left drifting with no fixed point got their own value's term back (x_value 2)." in messages[-1]
-    assert not equation.activation_bounds and equation.bounds[1] > 1.0  # the widened range of the values
-    np.testing.assert_allclose(equation.coefficients, [[0.08, -0.02, 0.0]] * 2, atol=1e-9)
-    assert not equation.drifts(equation.coefficients != 0).any()
-    # Where the bounds are an activation's, a step to the edge is the mechanism (a trace set to 1): kept.
-    recording["ranges"] = {"x_value": (0.0, 1.0)}
-    bounded = distill_recording(recording, config, ["a", "b"], settings, centers={"x_value": 0.5})["x_value"]
+    guarded = distill_recording(recording, CONFIG, ["a", "b"], settings, log=None)["x_value"]
+    assert not guarded.activation_bounds and guarded.bounds[1] > 1.0  # the network's range, widened
+    recording["ranges"] = {"x_value": (0.0, 1.0)}  # as a sigmoid's call_module records it
+    bounded = distill_recording(recording, CONFIG, ["a", "b"], settings, log=None)["x_value"]
     assert bounded.activation_bounds and bounded.bounds == (0.0, 1.0)
-    np.testing.assert_allclose(bounded.coefficients[:, :2], [[0.08, 0.0]] * 2, atol=0.01)
-    # The table keeps where the bounds come from.
-    equations = EquationSet({"x_value": bounded}, {"beta": np.ones(2)}, ["a", "b"])
-    assert EquationSet.from_table(equations.to_table(), equations.structure()).modules["x_value"].activation_bounds
+    for equation in (guarded, bounded):  # the table keeps where the bounds come from
+        equations = EquationSet({"x_value": equation}, {"beta": np.ones(2)}, ["a", "b"])
+        again = EquationSet.from_table(equations.to_table(), equations.structure()).modules["x_value"]
+        assert again.activation_bounds == equation.activation_bounds
 
 
-def test_only_an_incremental_equation_with_guard_bounds_and_terms_free_of_its_value_alone_drifts():
-    names, powers = ["x", "u"], [[0, 0], [1, 0], [0, 1], [1, 1]]  # 1, x, u, x u
-    support = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]])
-    zeros = np.zeros(support.shape)
-    guarded = ModuleEquation(names, powers, zeros, bounds=(-2.0, 3.0), incremental=True)
-    np.testing.assert_array_equal(guarded.drifts(support), [True, True, False, False, False, False])
-    for equation in (
-        ModuleEquation(names, powers, zeros, bounds=(0.0, 1.0), incremental=True, activation_bounds=True),
-        ModuleEquation(names, powers, zeros, bounds=(-2.0, 3.0)),  # not incremental: the constant is a value
-    ):
-        assert not equation.drifts(support).any()
+def test_an_equation_is_unstable_where_it_carries_its_value_away_from_every_value():
+    # Changes (incremental) c + a (x - 0.5): forgetting towards 0.9 (a = -0.25) and a reset (a = -1) are
+    # stable, as is the empty change; a constant alone drifts with no fixed point; a > 0 runs away from its
+    # fixed point; a = -2 flips around it for ever.
+    changes = [[0.1, -0.25], [0.0, -1.0], [0.0, 0.0], [0.03, 0.0], [0.0, 0.05], [0.1, -2.0]]
+    guarded = ModuleEquation(["x"], [[0], [1]], changes, center=0.5, bounds=(-1.0, 2.0), incremental=True)
+    np.testing.assert_array_equal(guarded.unstable(), [False, False, False, True, True, True])
+    np.testing.assert_array_equal(guarded.drifts(np.asarray(changes) != 0), [False, False, False, True, False, False])
+    # The same numbers as values (not incremental): multipliers -0.25, -1, 0, 0, 0.05, -2.
+    values = ModuleEquation(["x"], [[0], [1]], changes, center=0.5, bounds=(-1.0, 2.0))
+    np.testing.assert_array_equal(values.unstable(), [False, True, False, False, False, True])
+    assert not values.drifts(np.asarray(changes) != 0).any()
+    # Bounds that are an activation's are a limit of the mechanism: a trace stepped to 1 is set there.
+    traced = ModuleEquation(["x"], [[0], [1]], changes, bounds=(0.0, 1.0), incremental=True, activation_bounds=True)
+    assert not traced.unstable().any() and not traced.drifts(np.asarray(changes) != 0).any()
 
 
 def test_expansion_of_a_centred_quadratic():
