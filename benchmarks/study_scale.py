@@ -36,6 +36,7 @@ from benchmarks.common import (
 )
 from spice_lib.equations import read_equations
 from spice_lib.recovery import recovery_summary
+from spice_lib.term_selection import unstable
 from spice_lib.trials_io import read_table
 
 OVERLAY_NAME = "study_scale.yaml"
@@ -88,6 +89,17 @@ def held_out_gap_by_forgetting_terms(directory: Path, run: str) -> list[dict]:
     ]  # fmt: skip
 
 
+def equations_against_network(directory: Path, run: str) -> list[dict]:
+    """How many participants' equations are unstable (`ModuleEquation.unstable`, none after term selection)
+    and how many predict their held-out session more than 0.1 and 1 nats per trial worse than the network."""
+    scores = read_table(directory / f"results/scores/{run}/by_participant.parquet")[0]
+    nll = scores.pivot(index="participant", columns="model", values="nll")
+    equations = read_equations(directory / f"results/equations/{run}/equations.parquet")[0]
+    gap = (nll["spice"] - nll["rnn"]).reindex([str(p) for p in equations.participant_ids]).to_numpy()
+    return [{"participants": equations.n_participants, "unstable equations": int(unstable(equations).sum()),
+             "more than 0.1 worse": int((gap > 0.1).sum()), "more than 1 worse": int((gap > 1).sum())}]  # fmt: skip
+
+
 def scale_options(parser: argparse.ArgumentParser) -> None:
     """The size of the simulated study, beside --cores and --directory."""
     parser.add_argument("--participants", type=int, default=1000)
@@ -132,8 +144,11 @@ def main() -> None:
     print_table("Parameter recovery (per-participant equations against AgentQ's maximum-likelihood fit)", rows)
     print_table(
         "Held-out NLL per trial, equations minus AgentQ's maximum-likelihood fit, by the terms of the unchosen "
-        "arm's reward value (a change per trial: a constant alone drifts the value towards its bound)",
+        "arm's reward value (a change per trial: a constant alone would drift the value towards its bound)",
         held_out_gap_by_forgetting_terms(directory, run),
+    )
+    print_table(
+        "The equations against the network, held-out NLL per trial of each participant", equations_against_network(directory, run)
     )
     print(f"\n(results in {directory})")
 

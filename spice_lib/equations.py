@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from spice_lib.rnn import BaseRNN, ParticipantScale
+from spice_lib.rnn import ACTIVATION_RANGES, BaseRNN, ParticipantScale
 from spice_lib.trials_io import read_table, write_table
 
 
@@ -271,9 +271,11 @@ class EquationSet:
         for spec in structure["modules"]:
             name = spec["name"]
             zeros = np.zeros((len(ids), len(spec["powers"])))
+            bounds = spec.get("bounds")
+            # Tables written before the origin of the bounds was recorded: an activation's range is exact.
+            activation_bounds = spec.get("activation_bounds", bounds is not None and tuple(bounds) in ACTIVATION_RANGES.values())
             equation = ModuleEquation(
-                spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), spec.get("bounds"), spec.get("incremental", False),
-                spec.get("activation_bounds", False),
+                spec["variables"], spec["powers"], zeros, spec.get("center", 0.0), bounds, spec.get("incremental", False), activation_bounds
             )
             rows = table[(table["kind"] == "term") & (table["module"] == name)]
             term_index = {t: j for j, t in enumerate(equation.term_names)}

@@ -121,6 +121,10 @@ def test_an_equation_records_whether_its_bounds_are_its_activations_or_a_guard()
         equations = EquationSet({"x_value": equation}, {"beta": np.ones(2)}, ["a", "b"])
         again = EquationSet.from_table(equations.to_table(), equations.structure()).modules["x_value"]
         assert again.activation_bounds == equation.activation_bounds
+        # A table written before the origin was recorded: an activation's range is told by its exact bounds.
+        structure = equations.structure()
+        del structure["modules"][0]["activation_bounds"]
+        assert EquationSet.from_table(equations.to_table(), structure).modules["x_value"].activation_bounds == equation.activation_bounds
 
 
 def test_an_equation_is_unstable_where_it_carries_its_value_away_from_every_value():
