@@ -37,6 +37,7 @@ from spice_lib.term_selection import (
     bic,
     current_support,
     n_parameters,
+    term_toggles,
 )
 from spice_lib.training import session_nll
 from spice_lib.trials_io import load_dataset
@@ -50,7 +51,7 @@ class Alternatives:
 
     def __init__(self, model, xs, ys):
         self.model, self.equations, self.support = model, model_equations(model), current_support(model)
-        self.toggles = [(n, t) for n in self.equations.modules for t in range(len(self.equations.modules[n].powers))]
+        self.toggles = term_toggles(self.equations)
         self.n_participants = self.equations.n_participants
         self.participant = split_xs(xs, model.n_actions).participant[:, 0].long()
         self.original = xs, ys

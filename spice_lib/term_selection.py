@@ -89,10 +89,7 @@ def select_terms(
     n_participants = equations.n_participants
     n_trials = torch.zeros(n_participants, device=device).index_add_(0, participant, has_next_choice(ys).sum(1).float())
     n_trials = n_trials.cpu().numpy()
-    toggles = [(name, term) for name in equations.modules for term in range(len(equations.modules[name].powers))]
-    # An incremental equation whose bounds are a guard can also be emptied in one switch (the value left alone,
-    # always stable): a participant whose equation is unstable with every single term switched can leave it.
-    toggles += [(name, None) for name, e in equations.modules.items() if e.incremental and not e.activation_bounds]
+    toggles = term_toggles(equations)
     switches = []
     # Participants are independent (each has its own coefficients and betas), so after the first step only
     # those whose structure just changed can have a better switch left.
@@ -218,6 +215,14 @@ def visited_ranges(model: BaseRNN, xs: torch.Tensor) -> dict[str, np.ndarray]:
         np.maximum.at(high, participant[valid], values[valid])
         ranges[name] = np.where(np.isfinite(low)[:, None], np.stack([low, high], 1), np.nan)
     return ranges
+
+
+def term_toggles(equations: EquationSet) -> list[tuple[str, int | None]]:
+    """The switches of a step, as (module, term index): each term of each module, then, for each incremental
+    equation whose bounds are a guard, (module, None), every term off (the value left alone, always stable),
+    so that a participant whose equation is unstable whichever single term is switched can leave it."""
+    toggles = [(name, term) for name in equations.modules for term in range(len(equations.modules[name].powers))]
+    return toggles + [(name, None) for name, e in equations.modules.items() if e.incremental and not e.activation_bounds]
 
 
 def unstable(equations: EquationSet) -> np.ndarray:
