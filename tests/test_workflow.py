@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -164,9 +165,20 @@ def test_participants_share_strength_in_one_structure_where_there_are_enough(tin
     seed = yaml.safe_load(TINY.read_text())["seeds"][0]
     population = f"parameter_set~pop/seed~{seed}"
     equations, _ = read_equations(results / "equations" / population / "equations.parquet")
-    for name, equation in equations.modules.items():  # one structure: every participant has the same terms
+    # One structure: the population's, printed with its prior at the end of model.txt. Every participant has
+    # its terms and no other; a term a participant seems to lack is a constant moved to the bound it acts at
+    # (a learning rate of 0 is the empty equation's value), which the table cannot tell from no term.
+    printed = (results / "equations" / population / "model.txt").read_text()
+    prior = printed.split("The population (every participant's numbers drawn from these):")[1].strip().splitlines()[1:]
+    shared = {(line.split()[0], " ".join(line.split()[1:-2])) for line in prior}
+    for name, equation in equations.modules.items():
+        in_structure = np.array([(name, term) in shared for term in equation.term_names])
         terms = equation.coefficients != 0
-        assert (terms == terms[0]).all(), name
+        assert not terms[:, ~in_structure].any(), name
+        if not terms[:, in_structure].all():  # only an equation that is a constant, at a bound that is its centre
+            assert in_structure.sum() == 1 and equation.term_names[int(np.flatnonzero(in_structure)[0])] == "1", name
+            assert equation.center in equation.bounds, name
+    assert {module for module, _ in shared} >= {"x_learning_rate_reward", "beta"}
     assert "Sharing strength: 5 participants" in (results / "logs" / "distill" / f"{population}.log").read_text()
     alone = (results / "logs" / "distill" / f"dataset~lab/seed~{seed}.log").read_text()
     assert "with 3, each participant's equations stand alone" in alone
