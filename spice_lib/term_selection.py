@@ -13,13 +13,14 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). No alternative whose refitted equations are unstable is a candidate
+(docs/validation.md, section 0). No participant's search ends on unstable equations
 (`ModuleEquation.unstable`: a value carried away from every value, towards bounds that are a guard rather
-than an activation's), and a participant whose current equations are unstable takes their best stable
-alternative even where its BIC is higher: on the trials it was fitted to, such an equation can score as
-well as forgetting, but on new ones it runs the value to its bound, where it stops learning. An incremental
-equation with guard bounds can also be emptied in one switch (the value left alone), so that a stable
-alternative is always at hand. An equation that its bounds turn into a reset on every value it meets in
+than an activation's): on the trials they were fitted to, such equations can score as well as forgetting,
+but on new ones they run the value to its bound, where it stops learning. The search may pass through them
+(a forgetting equation can lose its self term one step and its constant the next), but a participant whose
+search would end there searches on among stable alternatives only, and takes the best of them even where
+its BIC is higher. An incremental equation with guard bounds can also be emptied in one switch (the value
+left alone), so that a stable alternative is always at hand. An equation that its bounds turn into a reset on every value it meets in
 the data (a step down by their width, a negative multiple of the value) is finally written as the reset
 (`rewrite_resets`).
 
@@ -94,7 +95,8 @@ def select_terms(
     # Participants are independent (each has its own coefficients and betas), so after the first step only
     # those whose structure just changed can have a better switch left.
     active = np.arange(n_participants)
-    held_back = 0  # how often a participant's lowest BIC was an unstable alternative's
+    stable_only = np.zeros(n_participants, dtype=bool)  # whose search would have ended on unstable equations
+    held_back = 0  # how often such a participant's lowest BIC was an unstable alternative's
     started, slowest = time.perf_counter(), 0.0
     for step in range(1, max_steps + 1):
         sessions = torch.isin(participant, torch.as_tensor(active, device=device))
@@ -107,15 +109,17 @@ def select_terms(
             log(f"Term selection stopped before step {step}: {error}; kept the terms chosen up to step {step - 1}.")
             break
         k = np.stack([n_parameters(alternative, equations) for alternative in _alternative_supports(mine[1], toggles)], 1)
-        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate,
-        # nor is one whose refitted equations are unstable (`ModuleEquation.unstable`): the current structure
-        # included, so that a participant whose equations are unstable takes their best stable alternative.
+        # An alternative whose likelihood is not finite (an equation that leaves every range) is no candidate.
         unrestricted = np.where(np.isfinite(nll_total), bic(nll_total, k, n_trials[active, None]), np.inf)
-        scores = np.where(unstable(candidates).reshape(unrestricted.shape), np.inf, unrestricted)
+        is_unstable = unstable(candidates).reshape(unrestricted.shape)
+        # A search may pass through unstable equations (a forgetting equation loses its self term, then its
+        # constant), but one that would end on them searches on among stable alternatives only, from here.
+        ends_unstable = is_unstable[:, 0] & ~_improving(unrestricted)
+        stable_only[active[ends_unstable]] = True
+        scores = np.where(stable_only[active, None] & is_unstable, np.inf, unrestricted)
         held_back += int((unrestricted.min(1) < scores.min(1)).sum())
         best = scores.argmin(1)
-        # A switch must lower the BIC by more than numerical noise.
-        improves = scores[np.arange(len(active)), best] < scores[:, 0] - 1e-6
+        improves = _improving(scores)
         chosen_equations, chosen_support = _take(candidates, mine[1], toggles, np.where(improves, best, 0))
         equations = equations.with_rows(active, chosen_equations)
         for name in support:
@@ -139,13 +143,14 @@ def select_terms(
         )
         if not len(active):
             break
-    if held_back:
-        log(f"Term selection passed over {held_back} alternative(s) with the lowest BIC of their participant and step "
-            f"whose equations were unstable (ModuleEquation.unstable).")  # fmt: skip
+    if stable_only.any():
+        log(f"Term selection: {int(stable_only.sum())} participant(s) would have ended on unstable equations "
+            f"(ModuleEquation.unstable) and searched on among stable ones, passing over {held_back} alternative(s) "
+            f"with a lower BIC.")  # fmt: skip
     left = unstable(equations)
     if left.any():
-        log(f"Term selection found no stable alternative for {int(left.sum())} participant(s): "
-            f"{', '.join(equations.participant_ids[i] for i in np.flatnonzero(left))}; their equations stay unstable.")
+        log(f"Term selection ends with unstable equations for {int(left.sum())} participant(s) (no stable "
+            f"alternative, or max_steps reached): {', '.join(equations.participant_ids[i] for i in np.flatnonzero(left))}.")
     equations, support = rewrite_resets(equations, support, visited_ranges(equation_model(model, equations, support), xs))
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
@@ -215,6 +220,12 @@ def visited_ranges(model: BaseRNN, xs: torch.Tensor) -> dict[str, np.ndarray]:
         np.maximum.at(high, participant[valid], values[valid])
         ranges[name] = np.where(np.isfinite(low)[:, None], np.stack([low, high], 1), np.nan)
     return ranges
+
+
+def _improving(scores: np.ndarray) -> np.ndarray:
+    """Whose best alternative (scores: participant x alternative, the current structure first) lowers their
+    BIC by more than numerical noise."""
+    return scores.min(1) < scores[:, 0] - 1e-6
 
 
 def term_toggles(equations: EquationSet) -> list[tuple[str, int | None]]:
