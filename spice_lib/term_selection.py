@@ -20,9 +20,9 @@ but on new ones they run the value to its bound, where it stops learning. The se
 (a forgetting equation can lose its self term one step and its constant the next), but a participant whose
 search would end there searches on among stable alternatives only, and takes the best of them even where
 its BIC is higher. An incremental equation with guard bounds can also be emptied in one switch (the value
-left alone), so that a stable alternative is always at hand. An equation that its bounds turn into a reset on every value it meets in
-the data (a step down by their width, a negative multiple of the value) is finally written as the reset
-(`rewrite_resets`).
+left alone), so that a stable alternative is always at hand. An equation that its bounds turn into a reset
+on every value it meets in the data (a step down by their width, a negative multiple of the value) is
+finally written as the reset (`rewrite_resets`).
 
 The alternatives of a step are refitted together, as extra participants of one equation model (each
 participant's sessions repeated once per alternative), each alternative to its own optimum
