@@ -71,9 +71,10 @@ class ModuleEquation:
     def carried(self) -> np.ndarray:
         """(n_terms,): what the form adds to the coefficients: 1 on the own value's linear term of an
         incremental module (x[k+1] = x[k] + ...), else 0."""
-        own_value = np.zeros(len(self.variables), dtype=np.int64)
-        own_value[0] = 1
-        return (self.incremental * (self.powers == own_value).all(1)).astype(np.float64)
+        carried = np.zeros(len(self.powers))
+        if self.incremental and self.own_value_term is not None:
+            carried[self.own_value_term] = 1.0
+        return carried
 
     @property
     def own_value_term(self) -> int | None:
