@@ -283,6 +283,11 @@ class SpiceEstimator:
             if self.refit_parameters == "coefficients":
                 self.spice_model_, self.chance_repairs_ = no_worse_than_chance(self.spice_model_, xs, ys, log=log)
             self.equations_ = model_equations(self.spice_model_)
+            warning = term_selection.describe_unstable(self.equations_)
+            if warning:
+                searched = self.select_terms and self.refit_parameters == "coefficients"
+                log(warning + (" Term selection found no stable alternative for them within its steps." if searched
+                               else " Term selection (select_terms with refit_parameters='coefficients') searches among stable alternatives."))  # fmt: skip
             if self.resamples:
                 self.equations_.inclusion = self._term_inclusion(xs, ys, log)
         return self

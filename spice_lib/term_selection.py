@@ -147,10 +147,6 @@ def select_terms(
         log(f"Term selection: {int(stable_only.sum())} participant(s) would have ended on unstable equations "
             f"(ModuleEquation.unstable) and searched on among stable ones, passing over {held_back} alternative(s) "
             f"with a lower BIC.")  # fmt: skip
-    left = unstable(equations)
-    if left.any():
-        log(f"Term selection ends with unstable equations for {int(left.sum())} participant(s) (no stable "
-            f"alternative, or max_steps reached): {', '.join(equations.participant_ids[i] for i in np.flatnonzero(left))}.")
     equations, support = rewrite_resets(equations, support, visited_ranges(equation_model(model, equations, support), xs))
     selected = equation_model(model, equations, support)
     return selected, pd.DataFrame(switches, columns=["step", "participant", "module", "term", "switched", "bic_before", "bic_after"])
@@ -239,6 +235,25 @@ def term_toggles(equations: EquationSet) -> list[tuple[str, int | None]]:
 def unstable(equations: EquationSet) -> np.ndarray:
     """(n_participants,) bool: whose equations are unstable in some module (`ModuleEquation.unstable`)."""
     return np.any([equation.unstable() for equation in equations.modules.values()], axis=0)
+
+
+def describe_unstable(equations: EquationSet) -> str | None:
+    """Which participants' equations are unstable, in which modules (None where none are): whatever made the
+    equations (term selection holds its searches to stable ones, but not when it is off, nor the distilled
+    or refitted equations before it, nor a search cut short by max_steps), they are not to pass unnoticed."""
+    flagged = {name: equation.unstable() for name, equation in equations.modules.items()}
+    rows = np.flatnonzero(np.any(list(flagged.values()), axis=0))
+    if not len(rows):
+        return None
+    where = "; ".join(
+        f"{equations.participant_ids[row]} ({', '.join(name for name, flags in flagged.items() if flags[row])})"
+        for row in rows
+    )
+    return (
+        f"Unstable equations for {len(rows)} of {equations.n_participants} participant(s) (ModuleEquation.unstable: "
+        f"a value carried away from every value, to bounds that are only a guard; on new trials it runs to a bound "
+        f"and stops following the data): {where}."
+    )
 
 
 # How the switches table names the switch that empties an equation.

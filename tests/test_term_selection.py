@@ -12,7 +12,14 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
-from spice_lib.term_selection import current_support, rewrite_resets, select_terms, unstable, visited_ranges
+from spice_lib.term_selection import (
+    current_support,
+    describe_unstable,
+    rewrite_resets,
+    select_terms,
+    unstable,
+    visited_ranges,
+)
 
 # Two participants with a choice trace that decays (the mechanism weight decay trades for forgetting).
 AGENT = AgentQ(alpha_reward=[0.3, 0.5], forget_rate=[0.0, 0.2], beta_reward=3.0, alpha_choice=0.3, beta_choice=3.0)
@@ -131,20 +138,30 @@ def test_a_step_that_is_a_reset_on_every_value_the_data_meet_is_written_as_the_r
     assert torch.equal(after, before)
 
 
-def test_no_participant_ends_with_an_unstable_equation(data_and_rnn):
-    # The choices come from equations in which the unchosen arm's reward value steps by a constant on every
-    # trial, kept only by guard bounds: on the trials they generate, that drift is the sparsest structure and
-    # best by BIC. Participant 0 starts from it, participant 1 from the drift beside its own value's term
-    # (numbers 0): neither may end drifting, whatever the BIC, and no participant's own-value multiplier may
-    # end above 1: on new trials such a value runs to its bound and stops learning.
-    _, rnn = data_and_rnn
-    truth = agent_q_equations(AgentQ(alpha_reward=[0.3, 0.5], beta_reward=3.0, alpha_choice=1.0, beta_choice=1.0))
+# Two participants without forgetting or a choice trace that decays.
+STABLE = AgentQ(alpha_reward=[0.3, 0.5], beta_reward=3.0, alpha_choice=1.0, beta_choice=1.0)
+
+
+def drifting_equations() -> EquationSet:
+    """STABLE's equations, but the unchosen arm's reward value steps by a constant on every trial (up for
+    participant 0, down for 1), kept only by guard bounds: unstable for both."""
+    truth = agent_q_equations(STABLE)
     forgetting = truth.modules["x_value_reward_not_chosen"]
     assert forgetting.incremental and not forgetting.activation_bounds
     steps = np.zeros_like(forgetting.coefficients)
     steps[:, forgetting.term_names.index("1")] = [0.03, -0.03]
     drifting = dataclasses.replace(forgetting, coefficients=steps, bounds=(-0.5, 1.5))
-    generating = EquationSet({**truth.modules, "x_value_reward_not_chosen": drifting}, truth.betas, truth.participant_ids)
+    return EquationSet({**truth.modules, "x_value_reward_not_chosen": drifting}, truth.betas, truth.participant_ids)
+
+
+def test_no_participant_ends_with_an_unstable_equation(data_and_rnn):
+    # The choices come from drifting equations: on the trials they generate, that drift is the sparsest
+    # structure and best by BIC. Participant 0 starts from it, participant 1 from the drift beside its own
+    # value's term (numbers 0): neither may end drifting, whatever the BIC, and no participant's own-value
+    # multiplier may end above 1: on new trials such a value runs to its bound and stops learning.
+    _, rnn = data_and_rnn
+    generating = drifting_equations()
+    forgetting = generating.modules["x_value_reward_not_chosen"]
     sessions = simulate_sessions(AgentNetwork(equation_model(rnn, generating), participant_ids=["0", "1"]), BanditsDrift(0.2), 100, 40, seed=5)
     assert unstable(generating).all()
     start = support_of(generating)
@@ -155,3 +172,20 @@ def test_no_participant_ends_with_an_unstable_equation(data_and_rnn):
     assert not unstable(model_equations(selected)).any()
     assert set(switches[switches["module"] == "x_value_reward_not_chosen"]["participant"]) == {"0", "1"}
     assert any(re.match(r"Term selection: [12] participant\(s\) would have ended on unstable equations", m) for m in messages), messages
+
+
+def test_unstable_equations_are_named_whatever_made_them(data_and_rnn, monkeypatch, capsys):
+    sessions, _ = data_and_rnn
+    assert describe_unstable(agent_q_equations(STABLE)) is None
+    described = describe_unstable(drifting_equations())
+    assert described.startswith("Unstable equations for 2 of 2 participant(s) (ModuleEquation.unstable")
+    assert described.endswith(": 0 (x_value_reward_not_chosen); 1 (x_value_reward_not_chosen).")
+    # Without term selection nothing searches for stable equations: distillation says which it leaves.
+    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=2, epochs=1, seed=0,
+                               refit_parameters="none", select_terms=False, verbose=False)  # fmt: skip
+    estimator.train(sessions.xs, sessions.ys)
+    monkeypatch.setattr("spice_lib.estimator.distill", lambda *arguments: drifting_equations())
+    estimator.verbose = True
+    estimator.distill(sessions.xs)
+    printed = capsys.readouterr().out.splitlines()
+    assert described + " Term selection (select_terms with refit_parameters='coefficients') searches among stable alternatives." in printed
