@@ -161,8 +161,8 @@ def test_every_participant_ends_at_their_posterior_mode_under_the_population_pri
     fit = share_strength(model, sessions.xs, sessions.ys, structure_of(support), **QUIET)
 
     numbers = ParticipantNumbers(fit.model, sessions.xs, sessions.ys)
-    mean = torch.as_tensor(fit.prior["mean"].to_numpy())
-    precision = torch.as_tensor(fit.prior["sd"].to_numpy()) ** -2
+    mean = torch.tensor(fit.prior["mean"].to_numpy())  # a copy: pandas hands out a read-only view
+    precision = torch.tensor(fit.prior["sd"].to_numpy()) ** -2
 
     def posterior_objective():
         return numbers.nll() + 0.5 * (precision * (numbers.values() - mean) ** 2).sum(1)
