@@ -286,7 +286,8 @@ class SpiceEstimator:
             warning = term_selection.describe_unstable(self.equations_)
             if warning:
                 searched = self.select_terms and self.refit_parameters == "coefficients"
-                log(warning + (" Term selection found no stable alternative for them within its steps." if searched
+                log(warning + (" Term selection found no stable alternative for them within its steps, or a later refit "
+                               "(sharing strength, or the refit of a participant worse than chance) made them unstable." if searched
                                else " Term selection (select_terms with refit_parameters='coefficients') searches among stable alternatives."))  # fmt: skip
             if self.resamples:
                 self.equations_.inclusion = self._term_inclusion(xs, ys, log)
