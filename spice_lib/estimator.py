@@ -264,7 +264,7 @@ class SpiceEstimator:
                     self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log
                 )
             self.term_switches_ = None
-            if self.select_terms and self.refit_parameters == "coefficients":
+            if self._selects_terms:
                 self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=log)
             elif self.select_terms:
                 log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
@@ -285,16 +285,20 @@ class SpiceEstimator:
             self.equations_ = model_equations(self.spice_model_)
             warning = term_selection.describe_unstable(self.equations_)
             if warning:
-                searched = self.select_terms and self.refit_parameters == "coefficients"
                 log(warning + (" Term selection found no stable alternative for them within its steps, or a later refit "
-                               "(sharing strength, or the refit of a participant worse than chance) made them unstable." if searched
+                               "(sharing strength, or the refit of a participant worse than chance) made them unstable." if self._selects_terms
                                else " Term selection (select_terms with refit_parameters='coefficients') searches among stable alternatives."))  # fmt: skip
             if self.resamples:
                 self.equations_.inclusion = self._term_inclusion(xs, ys, log)
         return self
 
+    @property
+    def _selects_terms(self) -> bool:
+        """Whether distillation runs term selection: it refits coefficients, so it needs 'coefficients'."""
+        return self.select_terms and self.refit_parameters == "coefficients"
+
     def _term_inclusion(self, xs, ys, log: Callable[[str], None]) -> TermInclusion | None:
-        if not (self.select_terms and self.refit_parameters == "coefficients"):
+        if not self._selects_terms:
             log("Inclusion probabilities resample term selection: they need select_terms and refit_parameters='coefficients'.")
             return None
         return inclusion.term_inclusion(self.spice_model_, xs, ys, self.resamples, seed=self.seed_, log=log)

@@ -232,16 +232,21 @@ def term_toggles(equations: EquationSet) -> list[tuple[str, int | None]]:
     return toggles + [(name, None) for name, e in equations.modules.items() if e.incremental and not e.activation_bounds]
 
 
+def unstable_modules(equations: EquationSet) -> dict[str, np.ndarray]:
+    """Per module, (n_participants,) bool: whose equation is unstable (`ModuleEquation.unstable`)."""
+    return {name: equation.unstable() for name, equation in equations.modules.items()}
+
+
 def unstable(equations: EquationSet) -> np.ndarray:
-    """(n_participants,) bool: whose equations are unstable in some module (`ModuleEquation.unstable`)."""
-    return np.any([equation.unstable() for equation in equations.modules.values()], axis=0)
+    """(n_participants,) bool: whose equations are unstable in some module."""
+    return np.any(list(unstable_modules(equations).values()), axis=0)
 
 
 def describe_unstable(equations: EquationSet) -> str | None:
     """Which participants' equations are unstable, in which modules (None where none are): whatever made the
     equations (term selection holds its searches to stable ones, but not when it is off, nor the distilled
     or refitted equations before it, nor a search cut short by max_steps), they are not to pass unnoticed."""
-    flagged = {name: equation.unstable() for name, equation in equations.modules.items()}
+    flagged = unstable_modules(equations)
     rows = np.flatnonzero(np.any(list(flagged.values()), axis=0))
     if not len(rows):
         return None
