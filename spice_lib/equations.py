@@ -423,28 +423,32 @@ def _monomial_factors(powers: np.ndarray) -> torch.Tensor:
     return torch.as_tensor(rows, dtype=torch.long)
 
 
-class ParticipantOneHot(nn.Module):
-    """Stands in for the participant embedding in the equation model: participant index -> one-hot."""
+class ParticipantIndex(nn.Module):
+    """Stands in for the participant embedding in the equation model: its code is the participant's index,
+    (batch, 1), which only the betas (`ParticipantTable`) read. Not a one-hot: term selection runs models of
+    12,000 virtual participants, whose one-hot codes took a (12,000 x 12,000) table per forward pass, most
+    of a refit's time."""
 
     def __init__(self, n_participants: int):
         super().__init__()
         self.n_participants = n_participants
 
     def forward(self, participant_index: torch.Tensor) -> torch.Tensor:
-        return nn.functional.one_hot(participant_index.long(), self.n_participants).float()
+        return participant_index.long().reshape(-1, 1)
 
 
 class ParticipantTable(nn.Module):
-    """Stands in for a beta in the equation model: one value per participant, read through the one-hot."""
+    """Stands in for a beta in the equation model: one value per participant, read at the participant's
+    index (`ParticipantIndex`)."""
 
     def __init__(self, values):
         super().__init__()
         self.values = nn.Parameter(torch.as_tensor(np.asarray(values), dtype=torch.float32).reshape(-1, 1))
 
-    def forward(self, one_hot: torch.Tensor) -> torch.Tensor:
-        # Gathered, not multiplied: 0 x NaN is NaN, and one participant's diverged beta (or any NaN in their
-        # gradient) would poison every participant's.
-        return self.values[one_hot.argmax(-1)]
+    def forward(self, participant_index: torch.Tensor) -> torch.Tensor:
+        # Gathered, not multiplied with a one-hot: 0 x NaN is NaN, and one participant's diverged beta (or
+        # any NaN in their gradient) would poison every participant's.
+        return self.values[participant_index[:, 0]]
 
 
 def participant_betas(rnn: BaseRNN, n_participants: int) -> dict[str, np.ndarray]:
@@ -458,7 +462,7 @@ def participant_betas(rnn: BaseRNN, n_participants: int) -> dict[str, np.ndarray
 
 
 def _embedding_module(rnn: BaseRNN) -> nn.Module | None:
-    embeddings = [(n, m) for n, m in rnn.named_children() if isinstance(m, (nn.Embedding, ParticipantOneHot))]
+    embeddings = [(n, m) for n, m in rnn.named_children() if isinstance(m, (nn.Embedding, ParticipantIndex))]
     if len(embeddings) > 1:
         raise ValueError(f"{type(rnn).__name__} has {len(embeddings)} embeddings; SPICE expects one per model")
     return embeddings[0][1] if embeddings else None
@@ -466,7 +470,7 @@ def _embedding_module(rnn: BaseRNN) -> nn.Module | None:
 
 def equation_model(rnn: BaseRNN, equations: EquationSet, support: dict[str, np.ndarray] | None = None) -> BaseRNN:
     """The SPICE model: a copy of `rnn` in which every RNN module is replaced by its equations, the
-    participant embedding by a one-hot code and each beta by its per-participant value from `equations`.
+    participant embedding by the participant's index and each beta by its per-participant value from `equations`.
     Hard-coded equations (`submodules_eq`) are kept. Nothing of the RNN's weights is used any more.
     `rnn` may also be an equation model (its equations are replaced). support: module -> (n_participants,
     n_terms) which terms an equation has (default: its non-zero coefficients), so that a term can be given
@@ -491,8 +495,8 @@ def equation_model(rnn: BaseRNN, equations: EquationSet, support: dict[str, np.n
     for name, terms in (support or {}).items():
         getattr(model.equations, f"support_{name}").copy_(torch.as_tensor(np.asarray(terms), dtype=torch.float32))
     for name, child in list(model.named_children()):
-        if isinstance(child, (nn.Embedding, ParticipantOneHot)):
-            setattr(model, name, ParticipantOneHot(equations.n_participants))
+        if isinstance(child, (nn.Embedding, ParticipantIndex)):
+            setattr(model, name, ParticipantIndex(equations.n_participants))
     for name in model.betas:
         if not isinstance(model.betas[name], (ParticipantScale, ParticipantTable)):
             raise TypeError(f"beta {name!r} was not made by setup_constant; cannot replace it by a table")

@@ -6,7 +6,8 @@ coefficients, a dozen small tensor operations each. Refitting, term selection an
 run the equation model hundreds of times over many sessions, so those operations are most of their time.
 A model whose trial is a fixed set of modules (`Weinhardt2024RNN`) can instead lay every quantity its
 equations read out as the columns of one table per trial, gather all monomials of all modules from it at
-once and sum them per module with one batched matrix product; the result is the same function.
+once, weigh them by each session's coefficients and sum them per module with one matrix product (which
+module each term belongs to, the same for every session); the result is the same function.
 
 A plan names the table's columns by their source (a per-trial tensor the model provides, such as a state or
 the reward) and the amount subtracted from it (a module's centre), so each column is made once however many
@@ -38,11 +39,20 @@ class EquationPlan:
     upper: torch.Tensor
 
     def weights_of(self, equations: EquationModules) -> torch.Tensor:
-        """Each session's coefficients placed in their module's column: (batch, n_terms, n_modules). Call it
-        after `start_forward`, once per forward pass."""
-        coefficients = torch.cat([equations._session_coefficients[name][:, 0] for name in self.modules], -1)
-        one_hot = torch.nn.functional.one_hot(self.term_module, len(self.modules)).to(coefficients.dtype)
-        return coefficients.unsqueeze(-1) * one_hot
+        """Each session's coefficients of every term, modules one after another: (batch, 1, n_terms). Call
+        it after `start_forward`, once per forward pass."""
+        return torch.cat([equations._session_coefficients[name] for name in self.modules], -1)
+
+    @property
+    def membership(self) -> torch.Tensor:
+        """(n_terms, n_modules): 1 where a term belongs to a module."""
+        return torch.nn.functional.one_hot(self.term_module, len(self.modules)).to(self.centers.dtype)
+
+    @property
+    def selection(self) -> torch.Tensor:
+        """(degree, n_columns, n_terms): 1 where a term's d-th factor is a column."""
+        one_hot = torch.nn.functional.one_hot(self.factors, len(self.columns)).to(self.centers.dtype)
+        return one_hot.permute(1, 2, 0).contiguous()
 
     def table(self, sources: dict[str, torch.Tensor], ones: torch.Tensor) -> torch.Tensor:
         """A trial's columns from the model's per-trial tensors, each (batch, n_actions), and a (batch,
@@ -52,13 +62,19 @@ class EquationPlan:
             made.append(sources[source] - offset if offset else sources[source])
         return torch.stack(made, -1)
 
-    def evaluate(self, table: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """Every module's next value for every session and arm: (batch, n_actions, n_modules)."""
-        if self.factors.shape[1] == 1:
-            features = table[..., self.factors[:, 0]]
-        else:
-            features = table[..., self.factors].prod(-1)
-        return torch.clamp(torch.bmm(features, weights) + self.centers, self.lower, self.upper)
+    def evaluate(self, table: torch.Tensor, weights: torch.Tensor, membership: torch.Tensor, selection: torch.Tensor) -> torch.Tensor:
+        """Every module's next value for every session and arm: (batch, n_actions, n_modules). weights from
+        `weights_of`; membership and selection: the properties of those names (all made once per forward pass).
+
+        Each term's factors are picked out of the table by a product with a 0/1 matrix rather than by
+        indexing (whose backward, columns read by several terms, is a slow scatter). Weighing the terms
+        elementwise and summing them per module with the one membership matrix is the sum a batched product
+        with each session's own (n_terms, n_modules) block of weights makes, several times faster: a batched
+        product of thousands of tiny matrices is mostly per-matrix overhead."""
+        features = table @ selection[0]
+        for factor in selection[1:]:
+            features = features * (table @ factor)
+        return torch.clamp((features * weights) @ membership + self.centers, self.lower, self.upper)
 
 
 def equation_plan(

@@ -18,7 +18,9 @@ docstring has its equations):
   memory (set to the same level on every choice, as term selection often writes it) reaches its level in
   one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a
   trial leaves both traces where they started, the equations have no choice trace (beta_choice 0,
-  alpha_choice not identified);
+  alpha_choice not identified). A trace whose own value grows (slope above 1, as in C[k+1] = 1.8 C[k]
+  kept in [0, 1]: an arm chosen once keeps its trace at 1 for good) moves away from its level, not towards
+  it at a rate: AgentQ has no such trace, and neither number is read (both NaN);
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
 A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
 (`_slope`), which is the coefficient wherever the bounds do not act there.
@@ -44,6 +46,8 @@ MIN_ALPHA_CHOICE = 1e-3
 NO_TRACE = 1e-9
 # How many trials a choice trace is followed to the level it settles at (`_settled`).
 SETTLE_TRIALS = 1000
+# A trace whose slope (`_slope`) is above 1 by more than this grows away from its level: not AgentQ's trace.
+GROWING_SLOPE = 1e-6
 
 # The parameters the equations of Weinhardt2024RNN map back to: all six of AgentQ's, as the oracle fits.
 WEINHARDT_2024_RECOVERABLE = ORACLE.free
@@ -80,10 +84,11 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         # Equations whose traces a trial leaves where they started have no choice trace: no perseveration
         # (beta_choice 0) and no rate to read (reading one would average a reset with "stays": 0.5).
         no_trace = abs(difference) < NO_TRACE
-        alpha_choice = math.nan if no_trace else 1.0 - 0.5 * (self_chosen + self_not_chosen)
+        grows = max(self_chosen, self_not_chosen) > 1.0 + GROWING_SLOPE
+        alpha_choice = math.nan if no_trace or grows else 1.0 - 0.5 * (self_chosen + self_not_chosen)
         if no_trace:
             beta_choice = 0.0
-        elif alpha_choice > MIN_ALPHA_CHOICE:
+        elif not grows and alpha_choice > MIN_ALPHA_CHOICE:
             beta_choice = float(equations.betas["x_value_choice"][index]) * trace_scale[index]
         else:
             beta_choice = math.nan

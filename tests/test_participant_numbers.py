@@ -157,3 +157,19 @@ def test_a_row_whose_numbers_are_not_finite_leaves_the_others_fitted(sessions_an
     others = np.arange(N) != 2
     assert np.isnan(float(nll[2]))
     np.testing.assert_allclose(nll.numpy()[others], expected.numpy()[others], atol=0.01)
+
+
+def test_one_participants_diverged_beta_reaches_no_other_participants_nll_or_gradient(sessions_and_rnn):
+    # The equation model reads each beta at the participant's index (not through a one-hot, where 0 x NaN
+    # is NaN): a refit of thousands of rows goes on for everyone while one row has diverged.
+    sessions, rnn = sessions_and_rnn
+    equations = agent_q_equations(AGENT)
+    equations.betas["x_value_reward"][2] = np.nan
+    model = equation_model(rnn, equations)
+    assert model.participant_embedding(torch.arange(N)).shape == (N, 1)
+    nll, gradient = ParticipantNumbers(model, sessions.xs, sessions.ys).nll_and_gradient()
+    others = np.arange(N) != 2
+    assert torch.isnan(nll[2]) and torch.isfinite(nll[others]).all()
+    assert torch.isfinite(gradient[others]).all()
+    clean = ParticipantNumbers(equation_model(rnn, agent_q_equations(AGENT)), sessions.xs, sessions.ys).nll()
+    torch.testing.assert_close(nll[others], clean[others])

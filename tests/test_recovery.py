@@ -114,6 +114,19 @@ def test_a_trace_that_never_moves_has_no_rate_to_read_and_no_perseveration():
     assert recovered["alpha_choice"].isna().all() and (recovered["beta_choice"] == 0.0).all()
 
 
+def test_a_trace_that_grows_to_its_bound_has_no_agent_q_rate_or_strength():
+    # C_nc[k+1] = 1.847 C_nc[k] kept in [0, 1] (seen in a study of 1,000): an arm chosen once keeps a trace
+    # of 1 for good. Read over the middle of the range its slope (1.08) gave alpha_choice 0.46, a rate of a
+    # decay the trace does not have. The other participant's trace is AgentQ's and still reads back.
+    equations = agent_q_equations(AgentQ(alpha_choice=[0.3, 0.3], beta_choice=1.0))
+    not_chosen = equations.modules["x_value_choice_not_chosen"]
+    not_chosen.coefficients[0] = [0.0, 0.847]  # as a change: x[k+1] = 1.847 x[k]
+    recovered = recover_agent_q_parameters(equations)
+    assert recovered["alpha_choice"].isna().tolist() == [True, False]
+    assert recovered["beta_choice"].isna().tolist() == [True, False]
+    assert recovered["alpha_choice"][1] == pytest.approx(0.3) and recovered["beta_choice"][1] == pytest.approx(1.0)
+
+
 def test_counterfactual_learning_has_no_weinhardt2024_equations():
     with pytest.raises(ValueError, match="alpha_counterfactual must be 0"):
         agent_q_equations(AgentQ(alpha_counterfactual=0.2))
