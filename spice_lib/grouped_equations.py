@@ -26,14 +26,16 @@ from spice_lib.equations import EquationModules
 @dataclass
 class EquationPlan:
     """columns: (source, offset) of each column of a trial's table, column 0 being the constant 1;
-    factors (n_terms, degree): the columns whose product is each term of every module, modules one after
-    another in the order of `modules`; term_module (n_terms,): each term's module; centers, lower, upper
-    (n_modules,): what `EquationModules.evaluate` adds and clamps to (+-inf where an equation has no bounds)."""
+    selection (degree, n_columns, n_terms): 1 where the d-th factor of a term is a column (a term of lower
+    degree has the constant 1 as its other factors), the terms of every module one after another in the
+    order of `modules`; membership (n_terms, n_modules): 1 where a term belongs to a module; centers, lower,
+    upper (n_modules,): what `EquationModules.evaluate` adds and clamps to (+-inf where an equation has no
+    bounds)."""
 
     columns: list[tuple[str, float]]
-    factors: torch.Tensor
+    selection: torch.Tensor
     modules: list[str]
-    term_module: torch.Tensor
+    membership: torch.Tensor
     centers: torch.Tensor
     lower: torch.Tensor
     upper: torch.Tensor
@@ -43,17 +45,6 @@ class EquationPlan:
         it after `start_forward`, once per forward pass."""
         return torch.cat([equations._session_coefficients[name] for name in self.modules], -1)
 
-    @property
-    def membership(self) -> torch.Tensor:
-        """(n_terms, n_modules): 1 where a term belongs to a module."""
-        return torch.nn.functional.one_hot(self.term_module, len(self.modules)).to(self.centers.dtype)
-
-    @property
-    def selection(self) -> torch.Tensor:
-        """(degree, n_columns, n_terms): 1 where a term's d-th factor is a column."""
-        one_hot = torch.nn.functional.one_hot(self.factors, len(self.columns)).to(self.centers.dtype)
-        return one_hot.permute(1, 2, 0).contiguous()
-
     def table(self, sources: dict[str, torch.Tensor], ones: torch.Tensor) -> torch.Tensor:
         """A trial's columns from the model's per-trial tensors, each (batch, n_actions), and a (batch,
         n_actions) tensor of ones: (batch, n_actions, n_columns)."""
@@ -62,19 +53,19 @@ class EquationPlan:
             made.append(sources[source] - offset if offset else sources[source])
         return torch.stack(made, -1)
 
-    def evaluate(self, table: torch.Tensor, weights: torch.Tensor, membership: torch.Tensor, selection: torch.Tensor) -> torch.Tensor:
-        """Every module's next value for every session and arm: (batch, n_actions, n_modules). weights from
-        `weights_of`; membership and selection: the properties of those names (all made once per forward pass).
+    def evaluate(self, table: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Every module's next value for every session and arm: (batch, n_actions, n_modules); weights from
+        `weights_of`.
 
         Each term's factors are picked out of the table by a product with a 0/1 matrix rather than by
         indexing (whose backward, columns read by several terms, is a slow scatter). Weighing the terms
         elementwise and summing them per module with the one membership matrix is the sum a batched product
         with each session's own (n_terms, n_modules) block of weights makes, several times faster: a batched
         product of thousands of tiny matrices is mostly per-matrix overhead."""
-        features = table @ selection[0]
-        for factor in selection[1:]:
+        features = table @ self.selection[0]
+        for factor in self.selection[1:]:
             features = features * (table @ factor)
-        return torch.clamp((features * weights) @ membership + self.centers, self.lower, self.upper)
+        return torch.clamp((features * weights) @ self.membership + self.centers, self.lower, self.upper)
 
 
 def equation_plan(
@@ -104,11 +95,13 @@ def equation_plan(
     factors = [row + [0] * (degree - len(row)) for row in factor_rows]
     device = equations.coefficients[modules[0]].device
     bounds = [equations.bounds[m] or (-float("inf"), float("inf")) for m in modules]
+    one_hot = torch.nn.functional.one_hot
+    selection = one_hot(torch.tensor(factors, dtype=torch.long, device=device), len(columns)).permute(1, 2, 0)
     return EquationPlan(
         columns=columns,
-        factors=torch.tensor(factors, dtype=torch.long, device=device),
+        selection=selection.float().contiguous(),
         modules=list(modules),
-        term_module=torch.tensor(term_module, dtype=torch.long, device=device),
+        membership=one_hot(torch.tensor(term_module, dtype=torch.long, device=device), len(modules)).float(),
         centers=torch.tensor([float(equations.centers[m]) for m in modules], device=device),
         lower=torch.tensor([float(low) for low, _ in bounds], device=device),
         upper=torch.tensor([float(high) for _, high in bounds], device=device),

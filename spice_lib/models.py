@@ -225,7 +225,7 @@ class Weinhardt2024RNN(BaseRNN):
             inputs, prev_state, batch_first
         )
         participant_embedding = self.participant_embedding(participant_id[:, 0])
-        weights, membership, selection = plan.weights_of(self.equations), plan.membership, plan.selection
+        weights = plan.weights_of(self.equations)
         learning_rate, value_reward, value_choice = (
             self.state[name] for name in ("x_learning_rate_reward", "x_value_reward", "x_value_choice")
         )
@@ -235,7 +235,7 @@ class Weinhardt2024RNN(BaseRNN):
             sources = dict(learning_rate=learning_rate, value_reward=value_reward, value_choice=value_choice,
                            action=action, reward=reward)  # fmt: skip
             table = plan.table(sources, ones)
-            rate, reward_not_chosen, choice_chosen, choice_not_chosen = plan.evaluate(table, weights, membership, selection).unbind(-1)
+            rate, reward_not_chosen, choice_chosen, choice_not_chosen = plan.evaluate(table, weights).unbind(-1)
             # As call_module does: each update kept where its arms are selected, 0 elsewhere.
             not_action = 1 - action
             next_learning_rate = rate * action
