@@ -65,6 +65,21 @@ def estimator_overrides(items: list[str]) -> dict:
     return overrides
 
 
+def study_overlay(directory: Path, overlay: dict, name: str, settings: list[str]) -> Path:
+    """Write a study's overlay (a config dict) to `directory`/`name` with `--set SECTION.KEY=VALUE` settings
+    (e.g. training.weight_decay=0) put into its sections, and return the path. Values parse as in
+    `estimator_overrides`."""
+    for dotted, value in estimator_overrides(settings).items():
+        *sections, key = dotted.split(".")
+        section = overlay
+        for part in sections:
+            section = section.setdefault(part, {})
+        section[key] = value
+    path = directory / name
+    path.write_text(yaml.safe_dump(overlay, sort_keys=False))
+    return path
+
+
 def finished_study_arguments(doc: str) -> argparse.Namespace:
     """The command line of a benchmark that reruns a step on the runs of a finished study: --study (its
     results folder, default the repository's), --parameter-set (default population) and --seeds (1 2)."""
@@ -79,10 +94,15 @@ def study_arguments(
     doc: str, prefix: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
 ) -> argparse.Namespace:
     """The command line of a benchmark that runs the workflow on a study: --cores (default 2), --directory
-    (default: a new temporary directory named `prefix`...; created) and what `configure` adds to the parser."""
+    (default: a new temporary directory named `prefix`...; created), --set (see `study_overlay`) and what
+    `configure` adds to the parser."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--directory", type=Path, default=None)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        help="change a setting of the study's config, e.g. training.weight_decay=0 (repeatable)",
+    )  # fmt: skip
     if configure is not None:
         configure(parser)
     arguments = parser.parse_args()

@@ -1,6 +1,6 @@
 """Which terms are real, measured where the truth is known: are the inclusion probabilities calibrated?
 
-    .venv/bin/python -m benchmarks.term_calibration [--cores 2] [--directory DIR]
+    .venv/bin/python -m benchmarks.term_calibration [--cores 2] [--directory DIR] [--set SECTION.KEY=VALUE ...]
 
 Runs the workflow in DIR (default: a temporary directory) with `config.yaml` overlaid by
 `benchmarks/configs/term_calibration.yaml` (five generating model families and the default study's
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 
-from benchmarks.common import ROOT, print_table, run_workflow, study_arguments
+from benchmarks.common import ROOT, print_table, run_workflow, study_arguments, study_overlay
 from spice_lib.agents import AgentQ
 from spice_lib.equations import equation_model, model_equations, read_equations
 from spice_lib.estimator import SpiceEstimator
@@ -82,7 +83,8 @@ def main() -> None:
     arguments = study_arguments(__doc__, "spice-term-calibration-")
     directory, cores = arguments.directory, arguments.cores
     targets = ["results/tables/term_recovery.parquet", "results/tables/terms.parquet", "results/figures/inclusion.png"]
-    run_workflow(directory, OVERLAY, cores, targets)
+    overlay = study_overlay(directory, yaml.safe_load(OVERLAY.read_text()), OVERLAY.name, arguments.set)
+    run_workflow(directory, overlay, cores, targets)
 
     summary = read_table(directory / "results/tables/term_recovery.parquet")[0]
     rows = []

@@ -13,6 +13,12 @@ three mechanisms, each decided with the inclusion probabilities and intervals of
 
 The families are the combinations a study simulates (FAMILIES); any other combination is "other". Written
 for Weinhardt2024RNN's modules, as recovery.py is.
+
+What the data allow at all is measured by an oracle that knows the five candidate families
+(`family_by_maximum_likelihood`): each family fitted to a participant's sessions by maximum likelihood
+(mle.py), the one with the lowest BIC taken, as a classic model-recovery study does (Wilson & Collins 2019,
+"Ten simple rules for the computational modeling of behavioral data", eLife). SPICE is not told the
+families, so it can also answer "other".
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from spice_lib.mle import fit_agent_q
 from spice_lib.report import run_names
+from spice_lib.term_selection import bic
 
 MECHANISMS = ("asymmetric", "forgetting", "perseveration")
 # The five generating families of the model-recovery study, by which mechanisms they have.
@@ -34,6 +42,13 @@ FAMILIES = {
     "full": (True, True, True),
 }
 OTHER = "other"
+# The AgentQ parameters a family fits: Rescorla-Wagner's, and those each of its mechanisms adds.
+RESCORLA_WAGNER_PARAMETERS = ("alpha_reward", "beta_reward")
+MECHANISM_PARAMETERS = {
+    "asymmetric": ("alpha_penalty",),
+    "forgetting": ("forget_rate",),
+    "perseveration": ("alpha_choice", "beta_choice"),
+}
 KEPT = 0.5  # a term counts as present when at least this share of resamples keeps it
 # The smallest forgetting that counts (a region of practical equivalence around "no forgetting"): with
 # hundreds of trials, intervals are narrow enough to exclude a self coefficient of exactly 1 by 0.01, which
@@ -47,6 +62,34 @@ def family_of(mechanisms: tuple[bool, bool, bool]) -> str:
     """The family with exactly these mechanisms (asymmetric, forgetting, perseveration), else 'other'."""
     by_mechanisms = {value: name for name, value in FAMILIES.items()}
     return by_mechanisms.get(tuple(bool(m) for m in mechanisms), OTHER)
+
+
+def family_parameters(family: str) -> tuple[str, ...]:
+    """The AgentQ parameters a family of FAMILIES fits; the others keep AgentQ's defaults (no forgetting, no
+    choice trace, alpha_penalty = alpha_reward)."""
+    added = (MECHANISM_PARAMETERS[name] for name, on in zip(MECHANISMS, FAMILIES[family]) if on)
+    return RESCORLA_WAGNER_PARAMETERS + sum(added, ())
+
+
+def family_by_maximum_likelihood(xs, ys, participant_ids: list[str] | None = None) -> pd.DataFrame:
+    """The oracle of model recovery: every family of FAMILIES fitted to each participant's sessions (xs, ys)
+    by maximum likelihood (`mle.fit_agent_q`), one row per participant and family: participant, family,
+    n_parameters, nll (per trial), n_trials, bic (2 NLL + k ln n, as term selection counts) and `chosen`
+    (the participant's lowest BIC)."""
+    tables = []
+    for family in FAMILIES:
+        free = family_parameters(family)
+        fits = fit_agent_q(xs, ys, free=free, participant_ids=participant_ids)
+        tables.append(
+            pd.DataFrame(
+                {"participant": fits["participant"].astype("string"), "family": family, "n_parameters": len(free),
+                 "nll": fits["nll"], "n_trials": fits["n_trials"],
+                 "bic": bic(fits["nll"] * fits["n_trials"], len(free), fits["n_trials"])}
+            )
+        )  # fmt: skip
+    table = pd.concat(tables, ignore_index=True)
+    table["chosen"] = table.index.isin(table.groupby("participant")["bic"].idxmin())
+    return table
 
 
 def discovered_mechanisms(equations: pd.DataFrame) -> pd.DataFrame:

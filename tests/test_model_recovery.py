@@ -4,16 +4,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spice_lib import AgentQ, BanditsDrift
 from spice_lib.model_recovery import (
     FAMILIES,
     OTHER,
     confusion_matrix,
     discovered_mechanisms,
+    family_by_maximum_likelihood,
     family_of,
+    family_parameters,
     mechanism_precision_recall,
     model_recovery_table,
     true_mechanisms,
 )
+from spice_lib.parameter_sets import simulate_sessions
 
 TERMS = {
     "x_learning_rate_reward": ["1", "x_learning_rate_reward[k]", "c_reward[k]", "c_value_reward[k]"],
@@ -108,3 +112,29 @@ def test_the_table_joins_truth_and_equations_per_participant():
     )  # fmt: skip
     joined = model_recovery_table(equations, recovery, {"s": 4})
     assert joined[["n_sessions", "true_family", "found_family"]].iloc[0].tolist() == [4, "asymmetric", "asymmetric"]
+
+
+def test_the_maximum_likelihood_oracle_fits_every_family_and_picks_the_lowest_bic():
+    # Five participants, one per family, 20 sessions x 100 trials each: enough that each family's own
+    # mechanisms pay their BIC penalty and the others' do not.
+    true = {
+        "rescorla_wagner": dict(alpha_penalty=0.3, forget_rate=0.0, beta_choice=0.0),
+        "forgetting": dict(alpha_penalty=0.3, forget_rate=0.4, beta_choice=0.0),
+        "perseveration": dict(alpha_penalty=0.3, forget_rate=0.0, beta_choice=2.5),
+        "asymmetric": dict(alpha_penalty=0.05, forget_rate=0.0, beta_choice=0.0),
+        "full": dict(alpha_penalty=0.05, forget_rate=0.4, beta_choice=2.5),
+    }
+    parameters = {name: [row[name] for row in true.values()] for name in ("alpha_penalty", "forget_rate", "beta_choice")}
+    agent = AgentQ(participant_ids=list(true), alpha_reward=[0.3] * 5, beta_reward=[5.0] * 5, alpha_choice=[0.3] * 5,
+                   **parameters)  # fmt: skip
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=100, n_sessions=20, seed=5)
+    fits = family_by_maximum_likelihood(sessions.xs, sessions.ys, sessions.participant_ids)
+
+    assert len(fits) == 25 and (fits.groupby("participant")["chosen"].sum() == 1).all()
+    assert dict(zip(fits["family"], fits["n_parameters"])) == {f: len(family_parameters(f)) for f in FAMILIES}
+    np.testing.assert_allclose(fits["bic"], 2 * fits["nll"] * fits["n_trials"] + fits["n_parameters"] * np.log(fits["n_trials"]))
+    chosen = fits[fits["chosen"]].set_index("participant")["family"]
+    assert chosen.to_dict() == {name: name for name in true}
+    # The full family nests every other: its maximum likelihood is at least theirs (to the optimiser's tolerance).
+    nll = fits.pivot(index="participant", columns="family", values="nll")
+    assert (nll["full"] <= nll.drop(columns="full").min(axis=1) + 1e-4).all()
