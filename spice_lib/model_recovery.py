@@ -1,13 +1,14 @@
 """Model recovery: does SPICE tell model families apart?
 
 Parameter recovery assumes the family is known. Here each participant's discovered equations are read as
-three mechanisms, each decided with the inclusion probabilities and intervals of the resamples
-(inclusion.py), and so is the truth; the two combinations are compared as model families.
+three mechanisms, each decided with the inclusion probabilities of the resamples (inclusion.py), and so is the truth; the two combinations are compared as model families.
 
 - asymmetric learning rates: the learning rate depends on the reward (`c_reward[k]` kept by at least half
   of the resamples); truth: alpha_penalty != alpha_reward;
-- forgetting: the unchosen arm's reward value drifts: the 90% interval of its self coefficient lies below
-  1 - MIN_FORGET_RATE, or its constant is kept by at least half of the resamples; truth: forget_rate > 0;
+- forgetting: the unchosen arm's reward value changes: a term of its equation (its own value's, or a
+  constant) is kept by at least half of the resamples; truth: forget_rate > 0. That equation is fitted as
+  the change of the value (`SpiceConfig.incremental_modules`), so "no forgetting" is the empty equation
+  and any term of it is forgetting, as any term of a choice-value equation is perseveration;
 - perseveration: a choice trace reaches the choice: some term of a choice-value equation is kept by at
   least half of the resamples; truth: beta_choice != 0.
 
@@ -50,10 +51,6 @@ MECHANISM_PARAMETERS = {
     "perseveration": ("alpha_choice", "beta_choice"),
 }
 KEPT = 0.5  # a term counts as present when at least this share of resamples keeps it
-# The smallest forgetting that counts (a region of practical equivalence around "no forgetting"): with
-# hundreds of trials, intervals are narrow enough to exclude a self coefficient of exactly 1 by 0.01, which
-# is no mechanism anyone would report.
-MIN_FORGET_RATE = 0.05
 _CHOICE_MODULES = ("x_value_choice_chosen", "x_value_choice_not_chosen")
 _RUN = ["study", "seed", "participant"]
 
@@ -103,13 +100,10 @@ def discovered_mechanisms(equations: pd.DataFrame) -> pd.DataFrame:
         return mask.groupby([terms["study"], terms["seed"], terms["participant"]]).any()
 
     rate = terms["module"] == "x_learning_rate_reward"
-    not_chosen = terms["module"] == "x_value_reward_not_chosen"
-    self_term = terms["term"] == "x_value_reward_not_chosen[k]"
-    moves = not_chosen & self_term & (terms["coefficient_high"] < 1 - MIN_FORGET_RATE)
     found = pd.DataFrame(
         {
             "asymmetric": per_participant(rate & (terms["term"] == "c_reward[k]") & kept),
-            "forgetting": per_participant(moves | (not_chosen & (terms["term"] == "1") & kept)),
+            "forgetting": per_participant((terms["module"] == "x_value_reward_not_chosen") & kept),
             "perseveration": per_participant(terms["module"].isin(_CHOICE_MODULES) & kept),
         }
     ).reset_index()
