@@ -11,7 +11,8 @@ per participant), then prints for each data size the confusion matrix (target: e
 at 4 sessions), each mechanism's precision and recall, and the term-level precision and recall of the
 discovered structures; beside them, the same matrix for an oracle that knows the five families (each fitted
 by maximum likelihood, the lowest BIC taken: `model_recovery.family_by_maximum_likelihood`), which says how
-well these data allow the families to be told apart at all. The figure is results/figures/model_recovery.png in DIR. About 25 minutes on 2 cores;
+well these data allow the families to be told apart at all. The figure is
+results/figures/model_recovery.png in DIR. About an hour on 2 cores;
 --sessions 4 runs the target's data size alone (its runs are kept when DIR is given to a later, larger run).
 """
 
@@ -25,7 +26,7 @@ import torch
 import yaml
 
 from benchmarks.common import ROOT, print_table, run_workflow, study_arguments, study_overlay
-from spice_lib.model_recovery import confusion_matrix, family_by_maximum_likelihood, mechanism_precision_recall
+from spice_lib.model_recovery import OTHER, confusion_matrix, family_by_maximum_likelihood, mechanism_precision_recall
 from spice_lib.recovery import term_recovery_summary
 from spice_lib.trials_io import load_dataset, read_table
 
@@ -88,7 +89,7 @@ def main() -> None:
         print_table(
             f"{n_sessions} sessions per participant: share of each generating family found as each family", rows
         )
-        oracle_shares = confusion_matrix(oracle[oracle["n_sessions"] == n_sessions]).drop(columns="other")
+        oracle_shares = confusion_matrix(oracle[oracle["n_sessions"] == n_sessions]).drop(columns=OTHER)
         print_table(
             f"{n_sessions} sessions: the same for the maximum-likelihood oracle (the five families fitted, lowest BIC)",
             [{"generating family": family} | row.to_dict() for family, row in oracle_shares.iterrows()],

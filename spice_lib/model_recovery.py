@@ -1,7 +1,8 @@
 """Model recovery: does SPICE tell model families apart?
 
 Parameter recovery assumes the family is known. Here each participant's discovered equations are read as
-three mechanisms, each decided with the inclusion probabilities of the resamples (inclusion.py), and so is the truth; the two combinations are compared as model families.
+three mechanisms, each decided with the inclusion probabilities of the resamples (inclusion.py), and so
+is the truth; the two combinations are compared as model families.
 
 - asymmetric learning rates: the learning rate depends on the reward (`c_reward[k]` kept by at least half
   of the resamples); truth: alpha_penalty != alpha_reward;
