@@ -8,8 +8,8 @@ Runs the workflow in DIR (default: a temporary directory) with `config.yaml` ove
 `benchmarks/configs/model_recovery.yaml` (Rescorla-Wagner, + forgetting, + perseveration, asymmetric
 learning rates and the full AgentQ; 10 participants each at 2, 4 and 8 sessions of 100 trials; 10 resamples
 per participant), then prints for each data size the confusion matrix (target: every diagonal cell >= 0.8
-at 4 sessions), each mechanism's precision and recall, and the term-level precision and recall of the
-discovered structures; beside them, the same matrix for an oracle that knows the five families (each fitted
+at 4 sessions), each mechanism's precision and recall, the term-level precision and recall of the
+discovered structures, and how many participants' reward values settle outside the rewards' range; beside them, the same matrix for an oracle that knows the five families (each fitted
 by maximum likelihood, the lowest BIC taken: `model_recovery.family_by_maximum_likelihood`), which says how
 well these data allow the families to be told apart at all. The figure is
 results/figures/model_recovery.png in DIR. About an hour on 2 cores;
@@ -21,13 +21,16 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 import yaml
 
 from benchmarks.common import ROOT, print_table, run_workflow, study_arguments, study_overlay
+from spice_lib.equations import read_equations
 from spice_lib.model_recovery import OTHER, confusion_matrix, family_by_maximum_likelihood, mechanism_precision_recall
 from spice_lib.recovery import term_recovery_summary
+from spice_lib.resting_values import outside_reward_range
 from spice_lib.trials_io import load_dataset, read_table
 
 OVERLAY = ROOT / "benchmarks" / "configs" / "model_recovery.yaml"
@@ -60,6 +63,18 @@ def oracle_table(directory: Path, table: pd.DataFrame, cores: int) -> pd.DataFra
         picked = pool.map(oracle_families, paths)
     truth = ["n_sessions", "study", "seed", "participant", "true_family"]
     return pd.concat([part[truth].merge(found, on="participant") for (_, part), found in zip(runs, picked)])
+
+
+def settling_outside_the_range(directory: Path, table: pd.DataFrame) -> list[dict]:
+    """Per data size and generating family, how many participants' reward values settle outside the rewards'
+    range in their equations (`resting_values`: a choice trace in disguise)."""
+    rows = []
+    for n_sessions, family, study, seed in table[["n_sessions", "true_family", "study", "seed"]].drop_duplicates().sort_values(["n_sessions", "true_family"]).itertuples(index=False):
+        equations, _ = read_equations(directory / f"results/equations/parameter_set~{study}/seed~{seed}/equations.parquet")
+        outside = np.column_stack(list(outside_reward_range(equations).values()))
+        rows.append({"sessions": n_sessions, "generating family": family, "participants": equations.n_participants,
+                     "settling outside the range": int((~np.isnan(outside)).any(1).sum())})  # fmt: skip
+    return rows
 
 
 def main() -> None:
@@ -111,6 +126,7 @@ def main() -> None:
                if n_sessions == TARGET_SESSIONS else {"target (every diagonal >= 0.8)": ""})
         )  # fmt: skip
     print_table("How model recovery grows with the data per participant", growth)
+    print_table("Participants whose reward values settle outside the rewards' range", settling_outside_the_range(directory, table))
     print(f"\nFigure: {directory / 'results/figures/model_recovery.png'}")
 
 

@@ -21,12 +21,14 @@ import torch
 
 from spice_lib import inclusion, population, term_selection
 from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
+from spice_lib.evaluation import log_likelihood_per_participant
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.notation import printout, text_legend
 from spice_lib.progress import silent
 from spice_lib.provenance import package_versions
 from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, print_constants_at_bounds, refit_equation_model
+from spice_lib.resting_values import describe_outside_range, outside_reward_range
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
@@ -60,7 +62,10 @@ class SpiceEstimator:
     and each participant's numbers refitted under a population prior estimated from the data (empirical
     Bayes, see population.py). `resamples` (0: off, else 2 or more): term selection is rerun on that many
     bootstraps of each participant's sessions, which says how often each term is kept and gives a 90%
-    interval of every coefficient (see inclusion.py).
+    interval of every coefficient (see inclusion.py). `second_start_weight_decay` (None: off): where a
+    participant's reward value settles outside the rewards' range after term selection (a choice trace in
+    disguise, see resting_values.py), a second network is trained with this weight decay and their search
+    is run again from its proposal; they take its equations where those settle within the range.
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class SpiceEstimator:
         select_terms: bool = True,
         share_strength: bool = False,
         resamples: int = 0,
+        second_start_weight_decay: float | None = None,
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -119,6 +125,7 @@ class SpiceEstimator:
         self.select_terms = select_terms
         self.share_strength = share_strength
         self.resamples = resamples
+        self.second_start_weight_decay = second_start_weight_decay
         self.participant_ids = participant_ids
         self.rnn_kwargs = rnn_kwargs
         self.verbose = verbose
@@ -128,7 +135,7 @@ class SpiceEstimator:
     _SETTINGS = (
         "n_actions", "n_participants", "learning_rate", "epochs", "batch_size", "device", "seed",
         "weight_decay", "max_grad_norm", "validation_split", "early_stopping_patience", "print_every",
-        "checkpoint_every", "keep_checkpoint", "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "resamples", "participant_ids", "rnn_kwargs", "verbose",
+        "checkpoint_every", "keep_checkpoint", "n_threads", "sindy_degree", "sindy_threshold", "sindy_ridge", "sindy_center", "refit_parameters", "select_terms", "share_strength", "resamples", "second_start_weight_decay", "participant_ids", "rnn_kwargs", "verbose",
     )  # fmt: skip
 
     def get_params(self) -> dict:
@@ -235,7 +242,9 @@ class SpiceEstimator:
     def distill(self, xs, ys=None) -> SpiceEstimator:
         """Replace every module in spice_config.rnn_modules by per-participant equations fitted on the RNN
         run over xs; then, unless refit_parameters='none', refit them on the choices ys and, with
-        select_terms, switch terms on or off by BIC; with refit_parameters='coefficients', a participant whose
+        select_terms, switch terms on or off by BIC (and, with second_start_weight_decay, search again from a
+        second network where a reward value settles outside the rewards' range; second_start_ says whose,
+        None where no one's was searched again); with refit_parameters='coefficients', a participant whose
         equations predict their own choices worse than chance is refitted alone, else set to chance
         (refit.no_worse_than_chance); with share_strength and refit_parameters='coefficients', the
         population's structure and prior come before that (population.choose_structure). Sets equations_,
@@ -258,15 +267,12 @@ class SpiceEstimator:
         log = self._log if self.verbose else silent  # silent: no progress bars either
         log(f"Distilling {len(self.spice_config.rnn_modules)} modules for {self.n_participants} participant(s)...")
         with self._threads():
-            self.set_equations(distill(self.rnn_, self.spice_config, xs, self.participant_ids_, settings, log))
-            if self.refit_parameters != "none":
-                refit_equation_model(
-                    self.spice_model_, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log
-                )
-            self.term_switches_ = None
-            if self._selects_terms:
-                self.spice_model_, self.term_switches_ = term_selection.select_terms(self.spice_model_, xs, ys, log=log)
-            elif self.select_terms:
+            self.spice_model_, self.term_switches_ = self._search(self.rnn_, xs, ys, settings, log)
+            self.equations_ = model_equations(self.spice_model_)
+            self.second_start_ = None
+            if self._selects_terms and self.second_start_weight_decay is not None:
+                self._search_again_where_values_leave_the_range(xs, ys, settings, log)
+            elif self.select_terms and not self._selects_terms:
                 log("Term selection refits coefficients: it runs with refit_parameters='coefficients' only.")
             self.population_prior_ = self.structure_search_ = None
             if self.share_strength and self.refit_parameters == "coefficients":
@@ -288,9 +294,71 @@ class SpiceEstimator:
                 log(warning + (" Term selection found no stable alternative for them within its steps, or a later refit "
                                "(sharing strength, or the refit of a participant worse than chance) made them unstable." if self._selects_terms
                                else " Term selection (select_terms with refit_parameters='coefficients') searches among stable alternatives."))  # fmt: skip
+            disguised = describe_outside_range(self.equations_, searched_again=self.second_start_ is not None)
+            if disguised:
+                log(disguised)
             if self.resamples:
                 self.equations_.inclusion = self._term_inclusion(xs, ys, log)
         return self
+
+    def _search(self, rnn: BaseRNN, xs, ys, settings: DistillationSettings, log) -> tuple[BaseRNN, pd.DataFrame | None]:
+        """The equation model distilled from `rnn`, refitted (refit_parameters) and its terms selected
+        (select_terms), with the switches made (None without term selection)."""
+        model = equation_model(rnn, distill(rnn, self.spice_config, xs, self.participant_ids_, settings, log))
+        if self.refit_parameters != "none":
+            refit_equation_model(model, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log)
+        if not self._selects_terms:
+            return model, None
+        return term_selection.select_terms(model, xs, ys, log=log)
+
+    def _search_again_where_values_leave_the_range(self, xs, ys, settings: DistillationSettings, log) -> None:
+        """Where a participant's reward value settles outside the rewards' range (a choice trace in disguise,
+        see resting_values.py), search again from a second network's proposal: trained as the first (seed and
+        settings) but with `second_start_weight_decay`, which can let it learn the choice trace that the first
+        one's weight decay traded for forgetting (docs/validation.md, section 0). A participant takes the second
+        search's equations where those settle within the range. Sets second_start_ (one row per participant
+        searched again: participant, settles_first, settles_second, bic_first, bic_second, taken)."""
+        outside = np.column_stack(list(outside_reward_range(self.equations_).values()) or [np.full(self.n_participants, np.nan)])
+        rows = np.flatnonzero(~np.isnan(outside).all(1))
+        if not len(rows):
+            return
+        log(
+            f"{len(rows)} participant(s)' reward values settle outside the rewards' range; training a second network "
+            f"with weight decay {self.second_start_weight_decay} to search their equations again from its proposal..."
+        )
+        second = SpiceEstimator(**(self.get_params() | {"weight_decay": self.second_start_weight_decay, "seed": self.seed_}))
+        second.train(xs, ys, log=log)
+        model, _ = second._search(second.rnn_, xs, ys, settings, log)
+        found = model_equations(model)
+        outside_second = np.column_stack(list(outside_reward_range(found).values()))
+        taken = rows[np.isnan(outside_second[rows]).all(1)]
+        bic_first, bic_second = (self._participant_bic(candidate, xs, ys) for candidate in (self.equations_, found))
+        self.second_start_ = pd.DataFrame(
+            {
+                "participant": pd.array([self.participant_ids_[row] for row in rows], dtype="string"),
+                "settles_first": np.nanmin(outside[rows], 1),
+                "settles_second": [np.nan if row in taken else np.nanmin(outside_second[row]) for row in rows],
+                "bic_first": bic_first[rows],
+                "bic_second": bic_second[rows],
+                "taken": np.isin(rows, taken),
+            }
+        )
+        log(f"The second start's equations replace {len(taken)} of those {len(rows)} participant(s)':\n"
+            + self.second_start_.to_string(index=False, float_format=lambda value: f"{value:.3f}"))  # fmt: skip
+        if len(taken):
+            # Their numbers, within the first network's bounds: for a reward value a guard (the network's values
+            # widened by their width on either side), which a value that settles within [0, 1] rarely meets.
+            self.equations_ = self.equations_.with_rows(taken, found.subset(taken))
+            self.spice_model_ = equation_model(self.rnn_, self.equations_)
+
+    def _participant_bic(self, equations: EquationSet, xs, ys) -> np.ndarray:
+        """(n_participants,): each participant's BIC under `equations` (2 NLL + k ln n, as term selection
+        counts) on (xs, ys)."""
+        agent = AgentNetwork(equation_model(self.rnn_, equations), self.n_actions, self.participant_ids_)
+        participant = split_xs(xs, self.n_actions).participant[:, 0].long().numpy()
+        log_likelihood, n_trials = log_likelihood_per_participant(agent.predict(xs), ys.numpy(), participant, self.n_participants)
+        k = np.array([equations.n_parameters(row) for row in range(self.n_participants)])
+        return term_selection.bic(-log_likelihood, k, n_trials)
 
     @property
     def _selects_terms(self) -> bool:
@@ -421,6 +489,7 @@ def distillation_params(section) -> dict:
         select_terms=section["select_terms"],
         share_strength=section["share_strength"],
         resamples=section["resamples"],
+        second_start_weight_decay=section.get("second_start_weight_decay"),
     )
 
 

@@ -30,9 +30,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from spice_lib.mle import fit_agent_q
 from spice_lib.report import run_names
-from spice_lib.term_selection import bic
 
 MECHANISMS = ("asymmetric", "forgetting", "perseveration")
 # The five generating families of the model-recovery study, by which mechanisms they have.
@@ -74,6 +72,10 @@ def family_by_maximum_likelihood(xs, ys, participant_ids: list[str] | None = Non
     by maximum likelihood (`mle.fit_agent_q`), one row per participant and family: participant, family,
     n_parameters, nll (per trial), n_trials, bic (2 NLL + k ln n, as term selection counts) and `chosen`
     (the participant's lowest BIC)."""
+    # Imported here: the workflow's rule files read FAMILIES and the confusion matrix without paying for torch.
+    from spice_lib.mle import fit_agent_q
+    from spice_lib.term_selection import bic
+
     tables = []
     for family in FAMILIES:
         free = family_parameters(family)

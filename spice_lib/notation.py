@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spice_lib.resting_values import range_note
+
 if TYPE_CHECKING:  # only named here: the workflow's rule files import this without paying for torch
     from spice_lib.equations import EquationSet, ModuleEquation
 
@@ -225,12 +227,16 @@ def certainty_note(
 
 
 def printout(equations: EquationSet, participant: int = 0, precision: int = 3) -> list[str]:
-    """The printed model of one participant index: one line per module, each followed, with resamples, by
-    how sure its terms are; then the betas."""
+    """The printed model of one participant index: one line per module, each followed by a note where its
+    reward value settles outside the rewards' range (`resting_values`) and, with resamples, by how sure its
+    terms are; then the betas."""
     lines = []
     for name, equation in equations.modules.items():
         bounds = bounds_note(equation)
         lines.append(equation_line(name, equation, participant, precision) + (f"  ({bounds})" if bounds else ""))
+        outside = range_note(equations, name, participant)
+        if outside:
+            lines.append("    " + outside)
         if equations.inclusion is not None:
             lines.append("    " + certainty_note(equations, name, participant, precision))
     lines += [beta_line(name, values[participant], precision) for name, values in equations.betas.items()]

@@ -13,7 +13,7 @@ docstring has its equations):
   values are AgentQ's on a scale k of its own (V_eq = k V_c + b): only beta x value reaches the choice, so
   beta_choice = beta(x_value_choice) x k. The scale is measured as AgentQ's trace spans 0 to 1: from the
   level the chosen arm's trace settles at when the arm is chosen trial after trial, down to the level the
-  unchosen arm's trace then settles at when the arm is never chosen again (`_settled`). For AgentQ's own
+  unchosen arm's trace then settles at when the arm is never chosen again (`resting_values.settled`). For AgentQ's own
   equations this equals the difference after one trial divided by alpha_choice; but a chosen trace without
   memory (set to the same level on every choice, as term selection often writes it) reaches its level in
   one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a
@@ -37,6 +37,7 @@ from spice_lib.agents import AgentQ
 from spice_lib.equations import EquationSet, ModuleEquation
 from spice_lib.mle import CLASSIC_MODELS
 from spice_lib.models import WEINHARDT_2024_CONFIG, WEINHARDT_2024_MODULES, Weinhardt2024RNN
+from spice_lib.resting_values import settled
 
 # The oracle: the true model family, the full AgentQ, fitted per participant (a classic model of the comparison).
 ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
@@ -44,8 +45,6 @@ ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
 MIN_ALPHA_CHOICE = 1e-3
 # Below this, the chosen and the unchosen trace do not differ after a trial: the equations have no choice trace.
 NO_TRACE = 1e-9
-# How many trials a choice trace is followed to the level it settles at (`_settled`).
-SETTLE_TRIALS = 1000
 # A trace whose slope (`_slope`) is above 1 by more than this grows away from its level: not AgentQ's trace.
 GROWING_SLOPE = 1e-6
 
@@ -73,8 +72,8 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
     choice_chosen = equations.modules["x_value_choice_chosen"]
     choice_not_chosen = equations.modules["x_value_choice_not_chosen"]
     n_participants = len(equations.participant_ids)
-    chosen_level = _settled(choice_chosen, np.full(n_participants, choice_chosen.center))
-    trace_scale = chosen_level - _settled(choice_not_chosen, chosen_level)
+    chosen_level = settled(choice_chosen, np.full(n_participants, choice_chosen.center))
+    trace_scale = chosen_level - settled(choice_not_chosen, chosen_level)
     rows = []
     for index, participant in enumerate(equations.participant_ids):
         at_value = {"c_value_reward": 0.5}
@@ -208,22 +207,6 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
         modules[name] = form.with_coefficients(coefficients[name] - form.carried)  # as fitted: the change, if incremental
     betas = {"x_value_reward": p["beta_reward"] * ones, "x_value_choice": p["beta_choice"] * ones}
     return EquationSet(modules, betas, list(agent.participant_ids))
-
-
-def _settled(equation: ModuleEquation, start: np.ndarray) -> np.ndarray:
-    """Where each participant's value settles (n_participants,) when their equation is applied trial after
-    trial from `start` (n_participants,), its bounds applied and its other inputs 0: for a choice trace, the
-    level of an arm chosen again and again, or of one never chosen again. A trace that is still moving after
-    SETTLE_TRIALS trials is read where it is then (at a rate of 0.01, within 0.01% of its level)."""
-    participants = np.arange(len(start))
-    value = np.asarray(start, dtype=np.float64)
-    point = np.zeros((len(value), len(equation.variables)))
-    for _ in range(SETTLE_TRIALS):
-        point[:, 0] = value
-        settled, value = value, equation.evaluate(point, participants)
-        if np.all(np.abs(value - settled) <= 1e-12):
-            break
-    return value
 
 
 def _slope(equation: ModuleEquation, participant: int) -> float:

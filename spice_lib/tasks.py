@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The range rewards lie in: the tasks' 0/1 rewards, and what import rescales a data set's rewards to; the
+# values that estimate rewards live there too (spice_lib.resting_values).
+REWARD_RANGE = (0.0, 1.0)
+
 
 @dataclass(frozen=True)
 class TaskSchedule:

@@ -13,7 +13,9 @@ trials, n of them; k its non-zero terms plus its betas) if it is lower than the 
 stops when no switch lowers any participant's BIC, or after `max_steps`. A search of one switch at a time
 can stop at the generating structure and at a mimic with fewer terms alike: which one the equations end
 in depends on SINDy's proposal, and where the mimic's BIC is lower the criterion, not the search, keeps it
-(docs/validation.md, section 0). No participant's search ends on unstable equations
+(docs/validation.md, section 0). Where the mimic forgets a reward value towards one no reward takes,
+`resting_values` names it, and `SpiceEstimator(second_start_weight_decay=...)` searches again from a
+second network's proposal. No participant's search ends on unstable equations
 (`ModuleEquation.unstable`: a value carried away from every value, towards bounds that are a guard rather
 than an activation's): on the trials they were fitted to, such equations can score as well as forgetting,
 but on new ones they run the value to its bound, where it stops learning. The search may pass through them

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 
 from spice_lib.dataset import TRIALS_COLUMNS, reward_column
+from spice_lib.tasks import REWARD_RANGE
 from spice_lib.trials_io import write_trials
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
@@ -191,7 +192,7 @@ class _Columns:
                 "; leave a cell empty where not shown" if allow_empty else ""
             )
             raise self.error(ours, i, f"reward {self.value(ours, i)} is not a finite number", fix)
-        low, high = reward_range if reward_range is not None else (0.0, 1.0)
+        low, high = reward_range if reward_range is not None else REWARD_RANGE
         scaled = (values - low) / (high - low)
         outside = (scaled < 0) | (scaled > 1)  # False for NaN
         if not outside.any():

@@ -39,7 +39,8 @@ def test_distillation_defaults_of_schema_settings_and_estimator_agree():
     estimator = inspect.signature(SpiceEstimator).parameters
     defaults = schema_defaults("distillation")
     assert set(defaults) == {
-        "degree", "threshold", "ridge", "center", "refit_parameters", "select_terms", "share_strength", "resamples"
+        "degree", "threshold", "ridge", "center", "refit_parameters", "select_terms", "share_strength", "resamples",
+        "second_start_weight_decay",
     }  # fmt: skip
     for key, value in defaults.items():
         assert estimator[ESTIMATOR_NAMES.get(key, key)].default == value, key
