@@ -414,10 +414,11 @@ class SpiceEstimator:
             raise KeyError(f"no participant {participant_id!r}; known: {ids[:10]}{'...' if len(ids) > 10 else ''}")
         chosen = ids if participant_id is None else [str(participant_id)]
         print("SPICE modules:", file=file or sys.stdout)
+        outside = outside_reward_range(self.equations_)
         for pid in chosen:
             if len(ids) > 1:
                 print(f"Participant {pid}:", file=file or sys.stdout)
-            for line in printout(self.equations_, ids.index(pid)):
+            for line in printout(self.equations_, ids.index(pid), outside=outside):
                 print(line, file=file or sys.stdout)
         legend = text_legend(self.equations_)
         if legend:

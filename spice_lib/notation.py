@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spice_lib.resting_values import range_note
+from spice_lib.resting_values import outside_reward_range, range_note
 
 if TYPE_CHECKING:  # only named here: the workflow's rule files import this without paying for torch
     from spice_lib.equations import EquationSet, ModuleEquation
@@ -226,17 +226,21 @@ def certainty_note(
     return f"terms kept in {resampled.n_resamples} resamples (share, 90% interval): " + ("; ".join(kept) or "none")
 
 
-def printout(equations: EquationSet, participant: int = 0, precision: int = 3) -> list[str]:
+def printout(
+    equations: EquationSet, participant: int = 0, precision: int = 3, outside: dict[str, np.ndarray] | None = None
+) -> list[str]:
     """The printed model of one participant index: one line per module, each followed by a note where its
     reward value settles outside the rewards' range (`resting_values`) and, with resamples, by how sure its
-    terms are; then the betas."""
+    terms are; then the betas. outside: `outside_reward_range(equations)`, computed once where every
+    participant is printed (computed here if None)."""
+    outside = outside_reward_range(equations) if outside is None else outside
     lines = []
     for name, equation in equations.modules.items():
         bounds = bounds_note(equation)
         lines.append(equation_line(name, equation, participant, precision) + (f"  ({bounds})" if bounds else ""))
-        outside = range_note(equations, name, participant)
-        if outside:
-            lines.append("    " + outside)
+        note = range_note(outside, name, participant)
+        if note:
+            lines.append("    " + note)
         if equations.inclusion is not None:
             lines.append("    " + certainty_note(equations, name, participant, precision))
     lines += [beta_line(name, values[participant], precision) for name, values in equations.betas.items()]

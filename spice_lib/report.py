@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from spice_lib.notation import HTML, OWN_SYMBOLS, beta_line, bounds_note, certainty_note, equation_line, legend_entries
-from spice_lib.resting_values import range_note
+from spice_lib.resting_values import outside_reward_range, range_note
 
 if TYPE_CHECKING:  # only named here: the workflow's rule files import the report tables without torch
     from spice_lib.equations import EquationSet
@@ -100,12 +100,13 @@ def _run_table(run: RunEquations, precision: int) -> str:
         "<tr><th>Participant</th><th>Discovered</th>" + ("" if truth is None else "<th>Generating agent</th>") + "</tr>"
     )
     rows = []
+    outside = outside_reward_range(equations)
     for index, participant in enumerate(equations.participant_ids):
         cells = []  # (discovered, truth) of every module, then of every beta
         for name, equation in equations.modules.items():
             notes = [
                 bounds_note(equation, HTML),
-                escape(range_note(equations, name, index)),
+                escape(range_note(outside, name, index)),
                 certainty_note(equations, name, index, precision, HTML),
             ]
             discovered = _math(equation_line(name, equation, index, precision, HTML)) + "".join(

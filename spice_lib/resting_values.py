@@ -64,10 +64,11 @@ def outside_reward_range(equations: EquationSet) -> dict[str, np.ndarray]:
     return outside
 
 
-def range_note(equations: EquationSet, module: str, participant: int = 0) -> str:
-    """'settles at -0.190, outside the rewards' range [0, 1]: ...' for one participant's module; '' where its
-    value settles within the range (or is not a reward value)."""
-    rest = outside_reward_range(equations).get(module)
+def range_note(outside: dict[str, np.ndarray], module: str, participant: int = 0) -> str:
+    """'settles at -0.190, outside the rewards' range [0, 1]: ...' for one participant's module, from
+    `outside` (what `outside_reward_range` gives, computed once for every participant); '' where its value
+    settles within the range (or is not a reward value)."""
+    rest = outside.get(module)
     if rest is None or np.isnan(rest[participant]):
         return ""
     low, high = REWARD_RANGE

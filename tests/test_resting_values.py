@@ -55,8 +55,9 @@ def test_the_printout_and_the_report_say_where_a_value_settles_outside_the_range
         "which is how a choice trace (perseveration) can look"
     )
     assert printout(equations, 2)[1:3] == ["V_nc[k+1] = −0.051 + 0.731·V_nc[k]", "    " + note]
-    assert range_note(equations, NOT_CHOSEN, 3).startswith("settles at 1.200, outside")
-    assert range_note(equations, NOT_CHOSEN, 3).endswith("which is how alternation (a negative choice trace) can look")
+    above = range_note(outside_reward_range(equations), NOT_CHOSEN, 3)
+    assert above.startswith("settles at 1.200, outside")
+    assert above.endswith("which is how alternation (a negative choice trace) can look")
     assert not any("settles" in line for participant in (0, 1) for line in printout(equations, participant))
     page = equations_html([RunEquations("mimic", equations, None, "")])
     assert f'<div class="note">{escape(note)}</div>' in page and page.count("settles at") == 2
