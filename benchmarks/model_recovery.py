@@ -21,7 +21,6 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 import yaml
@@ -30,7 +29,7 @@ from benchmarks.common import ROOT, print_table, run_workflow, study_arguments, 
 from spice_lib.equations import read_equations
 from spice_lib.model_recovery import OTHER, confusion_matrix, family_by_maximum_likelihood, mechanism_precision_recall
 from spice_lib.recovery import term_recovery_summary
-from spice_lib.resting_values import outside_reward_range
+from spice_lib.resting_values import outside_reward_range, participants_outside
 from spice_lib.trials_io import load_dataset, read_table
 
 OVERLAY = ROOT / "benchmarks" / "configs" / "model_recovery.yaml"
@@ -71,9 +70,9 @@ def settling_outside_the_range(directory: Path, table: pd.DataFrame) -> list[dic
     rows = []
     for n_sessions, family, study, seed in table[["n_sessions", "true_family", "study", "seed"]].drop_duplicates().sort_values(["n_sessions", "true_family"]).itertuples(index=False):
         equations, _ = read_equations(directory / f"results/equations/parameter_set~{study}/seed~{seed}/equations.parquet")
-        outside = np.column_stack(list(outside_reward_range(equations).values()))
+        outside = participants_outside(outside_reward_range(equations), equations.n_participants)
         rows.append({"sessions": n_sessions, "generating family": family, "participants": equations.n_participants,
-                     "settling outside the range": int((~np.isnan(outside)).any(1).sum())})  # fmt: skip
+                     "settling outside the range": int(outside.sum())})  # fmt: skip
     return rows
 
 

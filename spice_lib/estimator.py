@@ -21,14 +21,19 @@ import torch
 
 from spice_lib import inclusion, population, term_selection
 from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
-from spice_lib.evaluation import log_likelihood_per_participant
 from spice_lib.files import atomic_path
 from spice_lib.network_agent import AgentNetwork
 from spice_lib.notation import printout, text_legend
 from spice_lib.progress import silent
 from spice_lib.provenance import package_versions
-from spice_lib.refit import REFIT_CHOICES, no_worse_than_chance, print_constants_at_bounds, refit_equation_model
-from spice_lib.resting_values import describe_outside_range, outside_reward_range
+from spice_lib.refit import (
+    REFIT_CHOICES,
+    no_worse_than_chance,
+    participant_nll,
+    print_constants_at_bounds,
+    refit_equation_model,
+)
+from spice_lib.resting_values import describe_outside_range, outside_reward_range, participants_outside
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
@@ -318,8 +323,8 @@ class SpiceEstimator:
         one's weight decay traded for forgetting (docs/validation.md, section 0). A participant takes the second
         search's equations where those settle within the range. Sets second_start_ (one row per participant
         searched again: participant, settles_first, settles_second, bic_first, bic_second, taken)."""
-        outside = np.column_stack(list(outside_reward_range(self.equations_).values()) or [np.full(self.n_participants, np.nan)])
-        rows = np.flatnonzero(~np.isnan(outside).all(1))
+        outside = outside_reward_range(self.equations_)
+        rows = np.flatnonzero(participants_outside(outside, self.n_participants))
         if not len(rows):
             return
         log(
@@ -330,14 +335,14 @@ class SpiceEstimator:
         second.train(xs, ys, log=log)
         model, _ = second._search(second.rnn_, xs, ys, settings, log)
         found = model_equations(model)
-        outside_second = np.column_stack(list(outside_reward_range(found).values()))
-        taken = rows[np.isnan(outside_second[rows]).all(1)]
+        outside_second = outside_reward_range(found)
+        taken = rows[~participants_outside(outside_second, self.n_participants)[rows]]
         bic_first, bic_second = (self._participant_bic(candidate, xs, ys) for candidate in (self.equations_, found))
         self.second_start_ = pd.DataFrame(
             {
                 "participant": pd.array([self.participant_ids_[row] for row in rows], dtype="string"),
-                "settles_first": np.nanmin(outside[rows], 1),
-                "settles_second": [np.nan if row in taken else np.nanmin(outside_second[row]) for row in rows],
+                "settles_first": np.fmin.reduce([rest[rows] for rest in outside.values()], 0),
+                "settles_second": np.fmin.reduce([rest[rows] for rest in outside_second.values()], 0),
                 "bic_first": bic_first[rows],
                 "bic_second": bic_second[rows],
                 "taken": np.isin(rows, taken),
@@ -354,11 +359,9 @@ class SpiceEstimator:
     def _participant_bic(self, equations: EquationSet, xs, ys) -> np.ndarray:
         """(n_participants,): each participant's BIC under `equations` (2 NLL + k ln n, as term selection
         counts) on (xs, ys)."""
-        agent = AgentNetwork(equation_model(self.rnn_, equations), self.n_actions, self.participant_ids_)
-        participant = split_xs(xs, self.n_actions).participant[:, 0].long().numpy()
-        log_likelihood, n_trials = log_likelihood_per_participant(agent.predict(xs), ys.numpy(), participant, self.n_participants)
+        nll, n_trials = participant_nll(equation_model(self.rnn_, equations), xs, ys)
         k = np.array([equations.n_parameters(row) for row in range(self.n_participants)])
-        return term_selection.bic(-log_likelihood, k, n_trials)
+        return term_selection.bic(nll * n_trials, k, n_trials)
 
     @property
     def _selects_terms(self) -> bool:

@@ -64,6 +64,12 @@ def outside_reward_range(equations: EquationSet) -> dict[str, np.ndarray]:
     return outside
 
 
+def participants_outside(outside: dict[str, np.ndarray], n_participants: int) -> np.ndarray:
+    """(n_participants,) bool: whose reward values settle outside the range in some module, from `outside`
+    (what `outside_reward_range` gives)."""
+    return np.any([~np.isnan(rest) for rest in outside.values()], axis=0) if outside else np.zeros(n_participants, bool)
+
+
 def range_note(outside: dict[str, np.ndarray], module: str, participant: int = 0) -> str:
     """'settles at -0.190, outside the rewards' range [0, 1]: ...' for one participant's module, from
     `outside` (what `outside_reward_range` gives, computed once for every participant); '' where its value
@@ -83,8 +89,8 @@ def describe_outside_range(equations: EquationSet, searched_again: bool = False)
     """A warning naming the participants whose reward values settle outside the rewards' range (None where
     none do), and what to try; `searched_again`: a second start (second_start_weight_decay) already ran."""
     outside = outside_reward_range(equations)
-    rows = [row for row in range(equations.n_participants) if any(not np.isnan(rest[row]) for rest in outside.values())]
-    if not rows:
+    rows = np.flatnonzero(participants_outside(outside, equations.n_participants))
+    if not len(rows):
         return None
     where = "; ".join(
         f"{equations.participant_ids[row]} ("
