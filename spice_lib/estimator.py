@@ -37,8 +37,9 @@ from spice_lib.resting_values import describe_outside_range, outside_reward_rang
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
+from spice_lib.trace_orientation import orient_choice_trace
 from spice_lib.training import TrainingSettings, resolve_device, train
-from spice_lib.xs_layout import check_n_features, n_features, split_xs
+from spice_lib.xs_layout import check_n_features, n_features, participants_sessions, split_xs
 
 MODEL_FILE_FORMAT = 2  # 2: the setting `refit` became `refit_parameters`; `select_terms` is new
 # The settings' defaults live in the settings classes (one source); the estimator only names them.
@@ -67,7 +68,7 @@ class SpiceEstimator:
     and each participant's numbers refitted under a population prior estimated from the data (empirical
     Bayes, see population.py). `resamples` (0: off, else 2 or more): term selection is rerun on that many
     bootstraps of each participant's sessions, which says how often each term is kept and gives a 90%
-    interval of every coefficient (see inclusion.py). `second_start_weight_decay` (None: off): where a
+    interval of every coefficient (see inclusion.py). `second_start_weight_decay` (None: off; default 0): where a
     participant's reward value settles outside the rewards' range after term selection (a choice trace in
     disguise, see resting_values.py), a second network is trained with this weight decay and their search
     is run again from its proposal; they take its equations where those settle within the range.
@@ -100,7 +101,7 @@ class SpiceEstimator:
         select_terms: bool = True,
         share_strength: bool = False,
         resamples: int = 0,
-        second_start_weight_decay: float | None = None,
+        second_start_weight_decay: float | None = 0.0,
         participant_ids: list[str] | None = None,
         rnn_kwargs: dict | None = None,
         verbose: bool = True,
@@ -308,13 +309,44 @@ class SpiceEstimator:
 
     def _search(self, rnn: BaseRNN, xs, ys, settings: DistillationSettings, log) -> tuple[BaseRNN, pd.DataFrame | None]:
         """The equation model distilled from `rnn`, refitted (refit_parameters) and its terms selected
-        (select_terms), with the switches made (None without term selection)."""
-        model = equation_model(rnn, distill(rnn, self.spice_config, xs, self.participant_ids_, settings, log))
+        (select_terms), with the switches made (None without term selection). Before a refit, a choice trace
+        proposed mirrored is written in AgentQ's orientation (trace_orientation.py: the same choices, but for
+        the first trials, which the refit takes up; without a refit the proposal is left as the network has it),
+        and again after term selection (`_search_mirrored_again`)."""
+        proposal = distill(rnn, self.spice_config, xs, self.participant_ids_, settings, log)
+        if self.refit_parameters != "none":
+            proposal, mirrored = orient_choice_trace(proposal)
+            if mirrored.any():
+                log(
+                    f"{int(mirrored.sum())} participant(s)' choice trace came out mirrored (the chosen arm's trace falls, "
+                    "its beta has the other sign): written as AgentQ writes it, the trace rising for the arm chosen."
+                )
+        model = equation_model(rnn, proposal)
         if self.refit_parameters != "none":
             refit_equation_model(model, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log)
         if not self._selects_terms:
             return model, None
-        return term_selection.select_terms(model, xs, ys, log=log)
+        model, switches = term_selection.select_terms(model, xs, ys, log=log)
+        return self._search_mirrored_again(rnn, model, switches, xs, ys, log)
+
+    def _search_mirrored_again(self, rnn: BaseRNN, model: BaseRNN, switches: pd.DataFrame, xs, ys, log):
+        """The refit can settle on a mirrored trace from a proposal whose trace was too weak to say which way
+        it runs. Those participants' selected equations are written in AgentQ's orientation, refitted and
+        their terms searched again from there, as participants of a model of their own. Returns the model and
+        the switches, those of the second search after the first's."""
+        equations = model_equations(model)
+        oriented, mirrored = orient_choice_trace(equations)
+        rows = np.flatnonzero(mirrored)
+        if not len(rows):
+            return model, switches
+        log(f"{len(rows)} participant(s)' choice trace ended mirrored after term selection: written as AgentQ writes "
+            "it, refitted and their terms searched again.")  # fmt: skip
+        own_xs, own_ys = participants_sessions(xs, ys, rows, rnn.n_actions)
+        again = equation_model(rnn, oriented.subset(rows))
+        refit_equation_model(again, own_xs, own_ys, self.refit_parameters, threshold=self.sindy_threshold, log=log)
+        again, more_switches = term_selection.select_terms(again, own_xs, own_ys, log=log)
+        model = equation_model(rnn, equations.with_rows(rows, model_equations(again)))
+        return model, pd.concat([table for table in (switches, more_switches) if len(table)] or [switches], ignore_index=True)
 
     def _search_again_where_values_leave_the_range(self, xs, ys, settings: DistillationSettings, log) -> None:
         """Where a participant's reward value settles outside the rewards' range (a choice trace in disguise,

@@ -31,6 +31,10 @@ WEINHARDT_2024_MODULES = (
     "x_value_choice_not_chosen",
 )
 
+# Its choice trace: the beta that weighs it, the module of the chosen arm's trace and that of the others'
+# (trace_orientation.py writes it in AgentQ's orientation; recovery reads alpha_choice and beta_choice off it).
+WEINHARDT_2024_CHOICE_TRACE = ("x_value_choice", "x_value_choice_chosen", "x_value_choice_not_chosen")
+
 WEINHARDT_2024_CONFIG = SpiceConfig(
     rnn_modules=list(WEINHARDT_2024_MODULES),
     control_parameters=["c_action", "c_reward", "c_value_reward"],

@@ -13,7 +13,7 @@ docstring has its equations):
   values are AgentQ's on a scale k of its own (V_eq = k V_c + b): only beta x value reaches the choice, so
   beta_choice = beta(x_value_choice) x k. The scale is measured as AgentQ's trace spans 0 to 1: from the
   level the chosen arm's trace settles at when the arm is chosen trial after trial, down to the level the
-  unchosen arm's trace then settles at when the arm is never chosen again (`resting_values.settled`). For AgentQ's own
+  unchosen arm's trace then settles at when the arm is never chosen again (`resting_values.trace_levels`). For AgentQ's own
   equations this equals the difference after one trial divided by alpha_choice; but a chosen trace without
   memory (set to the same level on every choice, as term selection often writes it) reaches its level in
   one trial, and a one-trial reading would divide that level by a rate the trace does not have. When a
@@ -22,8 +22,9 @@ docstring has its equations):
   kept in [0, 1]: an arm chosen once keeps its trace at 1 for good) moves away from its level, not towards
   it at a rate: AgentQ has no such trace, and neither number is read (both NaN);
 - beta_reward is beta(x_value_reward): the chosen-arm update is hard-coded on the reward scale.
-A self coefficient is read as the equation's slope over the middle of the range with its bounds applied
-(`_slope`), which is the coefficient wherever the bounds do not act there.
+A self coefficient is read as the equation's slope over the middle of the range its value moves in, with
+its bounds applied (`_slope`; for a choice trace, the middle of its span, AgentQ's [0.25, 0.75] on AgentQ's
+scale), which is the coefficient wherever the bounds do not act there.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ import pandas as pd
 from spice_lib.agents import AgentQ
 from spice_lib.equations import EquationSet, ModuleEquation
 from spice_lib.mle import CLASSIC_MODELS
-from spice_lib.models import WEINHARDT_2024_CONFIG, WEINHARDT_2024_MODULES, Weinhardt2024RNN
-from spice_lib.resting_values import settled
+from spice_lib.models import (
+    WEINHARDT_2024_CHOICE_TRACE,
+    WEINHARDT_2024_CONFIG,
+    WEINHARDT_2024_MODULES,
+    Weinhardt2024RNN,
+)
+from spice_lib.resting_values import trace_levels
 
 # The oracle: the true model family, the full AgentQ, fitted per participant (a classic model of the comparison).
 ORACLE = next(model for model in CLASSIC_MODELS if model.name == "agent_q")
@@ -69,16 +75,20 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         )
     learning_rate = equations.modules["x_learning_rate_reward"]
     not_chosen = equations.modules["x_value_reward_not_chosen"]
-    choice_chosen = equations.modules["x_value_choice_chosen"]
-    choice_not_chosen = equations.modules["x_value_choice_not_chosen"]
-    n_participants = len(equations.participant_ids)
-    chosen_level = settled(choice_chosen, np.full(n_participants, choice_chosen.center))
-    trace_scale = chosen_level - settled(choice_not_chosen, chosen_level)
+    trace_beta, chosen_name, not_chosen_name = WEINHARDT_2024_CHOICE_TRACE
+    choice_chosen, choice_not_chosen = equations.modules[chosen_name], equations.modules[not_chosen_name]
+    levels = trace_levels(choice_chosen, choice_not_chosen)
+    trace_scale = levels[0] - levels[1]
+    # Where the trace moves: a scaled trace (set to 0.24 when chosen, under a beta four times AgentQ's) is
+    # read between its own levels, not over AgentQ's [0, 1], most of which it never visits.
+    span_low, span_high = np.fmin(*levels), np.fmax(*levels)
+    has_span = span_high - span_low > NO_TRACE
     rows = []
     for index, participant in enumerate(equations.participant_ids):
         at_value = {"c_value_reward": 0.5}
-        self_chosen = _slope(choice_chosen, index)
-        self_not_chosen = _slope(choice_not_chosen, index)
+        span = (span_low[index], span_high[index]) if has_span[index] else (0.0, 1.0)
+        self_chosen = _slope(choice_chosen, index, span)
+        self_not_chosen = _slope(choice_not_chosen, index, span)
         difference = choice_chosen.value_at(index) - choice_not_chosen.value_at(index)
         # Equations whose traces a trial leaves where they started have no choice trace: no perseveration
         # (beta_choice 0) and no rate to read (reading one would average a reset with "stays": 0.5).
@@ -88,7 +98,7 @@ def recover_agent_q_parameters(equations: EquationSet) -> pd.DataFrame:
         if no_trace:
             beta_choice = 0.0
         elif not grows and alpha_choice > MIN_ALPHA_CHOICE:
-            beta_choice = float(equations.betas["x_value_choice"][index]) * trace_scale[index]
+            beta_choice = float(equations.betas[trace_beta][index]) * trace_scale[index]
         else:
             beta_choice = math.nan
         rows.append(
@@ -209,15 +219,17 @@ def agent_q_equations(agent: AgentQ) -> EquationSet:
     return EquationSet(modules, betas, list(agent.participant_ids))
 
 
-def _slope(equation: ModuleEquation, participant: int) -> float:
-    """How far the equation's next value moves per unit of its own value over the middle of AgentQ's range,
-    [0.25, 0.75], its bounds applied: the self coefficient of a linear equation whose bounds do not act there,
-    and 0 for a step that the bound turns into a reset (x[k+1] = x[k] - 1.3, kept in [0, 1], is 0 from any
-    value, as a trace with alpha_choice = 1 is; read as a coefficient, its carried 1 would say no decay at
-    all). Not the ends of the range: a fitted trace can reach its bound just below 1 (0.306 + 0.732 x), and
-    the memory is what acts everywhere else."""
+def _slope(equation: ModuleEquation, participant: int, span: tuple[float, float] = (0.0, 1.0)) -> float:
+    """How far the equation's next value moves per unit of its own value over the middle of `span` (the
+    range the value moves in; AgentQ's: [0, 1], so [0.25, 0.75]), its bounds applied: the self coefficient
+    of a linear equation whose bounds do not act there, and 0 for a step that the bound turns into a reset
+    (x[k+1] = x[k] - 1.3, kept in [0, 1], is 0 from any value, as a trace with alpha_choice = 1 is; read as a
+    coefficient, its carried 1 would say no decay at all). Not the ends of the span: a fitted trace can reach
+    its bound just below 1 (0.306 + 0.732 x), and the memory is what acts everywhere else."""
     own = equation.variables[0]
-    return 2.0 * (equation.value_at(participant, **{own: 0.75}) - equation.value_at(participant, **{own: 0.25}))
+    low, high = span[0] + 0.25 * (span[1] - span[0]), span[0] + 0.75 * (span[1] - span[0])
+    rise = equation.value_at(participant, **{own: high}) - equation.value_at(participant, **{own: low})
+    return rise / (high - low)
 
 
 def generating_equations(equations: EquationSet, truth: pd.DataFrame, n_actions: int) -> EquationSet | None:

@@ -13,7 +13,8 @@ sure a reader does not take such an equation for forgetting.
 
 A reward value is read where its equation, applied trial after trial from where a session starts with its
 other inputs at 0 (no reward shown), ends: for an arm not chosen, where it is after being left alone.
-Modules are reward values by name (REWARD_VALUE_PREFIX).
+Modules are reward values by name (REWARD_VALUE_PREFIX). A choice trace is read the same way, at the two
+levels it moves between (`trace_levels`), which say how far it moves and which way round it runs.
 """
 
 from __future__ import annotations
@@ -50,6 +51,23 @@ def settled(equation: ModuleEquation, start: np.ndarray) -> np.ndarray:
         if np.all(np.abs(value - previous) <= 1e-12):
             break
     return value
+
+
+def trace_levels(chosen: ModuleEquation, not_chosen: ModuleEquation) -> tuple[np.ndarray, np.ndarray]:
+    """The two levels a choice trace moves between, each (n_participants,), from `settled`: the level the
+    chosen arm's trace settles at when the arm is chosen trial after trial (from where a session starts),
+    and the level the unchosen arm's trace then settles at when the arm is never chosen again. AgentQ's
+    trace: 1 and 0."""
+    chosen_level = settled(chosen, np.full(len(chosen.coefficients), chosen.center))
+    return chosen_level, settled(not_chosen, chosen_level)
+
+
+def trace_span(chosen: ModuleEquation, not_chosen: ModuleEquation) -> np.ndarray:
+    """(n_participants,): how far a choice trace moves, the chosen arm's level less the unchosen arm's
+    (`trace_levels`). AgentQ's trace spans 1; a mirrored trace (the chosen arm's trace falls) a negative
+    width; no trace, 0."""
+    chosen_level, not_chosen_level = trace_levels(chosen, not_chosen)
+    return chosen_level - not_chosen_level
 
 
 def outside_reward_range(equations: EquationSet) -> dict[str, np.ndarray]:
@@ -109,6 +127,7 @@ def describe_outside_range(equations: EquationSet, searched_again: bool = False)
             "The search from a second network (second_start_weight_decay) did not bring them within the range."
             if searched_again
             else "A second network trained without weight decay can propose the trace: second_start_weight_decay=0 "
-            "(in the workflow, distillation.second_start_weight_decay: 0) searches their equations again from it."
+            "(the default; in the workflow, distillation.second_start_weight_decay: 0), with term selection, searches "
+            "their equations again from it."
         )
     )

@@ -75,3 +75,16 @@ def is_real_trial(one_hot):
 def has_next_choice(ys):
     """Which trials have a next choice to predict, i.e. count in every loss and score."""
     return ys[..., 0] >= 0
+
+
+def participants_sessions(xs: torch.Tensor, ys: torch.Tensor, rows, n_actions: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sessions (xs, ys) of the participants at index `rows`, their participant column renumbered 0, 1, ...
+    in the order of `rows`, as an `EquationSet.subset(rows)` numbers them (copies: xs is left as it was)."""
+    participant = split_xs(xs, n_actions).participant[:, 0].long()
+    rows = torch.as_tensor(np.asarray(rows), dtype=torch.long, device=participant.device)
+    renumbered = torch.full((int(participant.max()) + 1,), -1, dtype=torch.long, device=participant.device)
+    renumbered[rows] = torch.arange(len(rows), device=participant.device)
+    keep = renumbered[participant] >= 0
+    kept_xs = xs[keep].clone()
+    split_xs(kept_xs, n_actions).participant[:] = renumbered[participant[keep]][:, None].to(xs.dtype)
+    return kept_xs, ys[keep]

@@ -168,3 +168,15 @@ def test_a_trace_step_that_its_bound_turns_into_a_reset_reads_as_alpha_choice_1(
     not_chosen.coefficients[0] = [-1.3, 0.0]
     recovered = recover_agent_q_parameters(equations).iloc[0]
     assert recovered["alpha_choice"] == pytest.approx(1.0) and recovered["beta_choice"] == pytest.approx(2.0)
+
+
+def test_a_trace_on_a_small_scale_is_read_between_its_own_levels():
+    # Alternation without memory, as found for validate_mechanisms' penalty_learner: the chosen arm's trace
+    # set to 0.24, the others' stepped down by 0.238 (kept in [0, 1]: 0.002, then 0), weighed by -4.224.
+    # Over AgentQ's [0.25, 0.75], where this trace never goes, the step reads as no decay: alpha_choice 0.5.
+    equations = agent_q_equations(AgentQ(alpha_choice=1.0, beta_choice=-1.0))
+    equations.modules["x_value_choice_chosen"].coefficients[0] = [0.24, 0.0]
+    equations.modules["x_value_choice_not_chosen"].coefficients[0] = [-0.238, 0.0]
+    equations.betas["x_value_choice"] = np.array([-4.224])
+    recovered = recover_agent_q_parameters(equations).iloc[0]
+    assert recovered["alpha_choice"] == pytest.approx(1.0) and recovered["beta_choice"] == pytest.approx(-4.224 * 0.24)

@@ -67,7 +67,8 @@ def test_the_warning_names_each_participant_and_value_and_none_is_given_without_
     warning = describe_outside_range(four_participants())
     assert warning.startswith("Reward values settling outside the rewards' range [0, 1] for 2 of 4 participant(s): ")
     assert "low (x_value_reward_not_chosen at -0.19); high (x_value_reward_not_chosen at 1.20)" in warning
-    assert warning.endswith("(in the workflow, distillation.second_start_weight_decay: 0) searches their equations again from it.")
+    assert warning.endswith("(the default; in the workflow, distillation.second_start_weight_decay: 0), with term selection, "
+                            "searches their equations again from it.")
     searched = describe_outside_range(four_participants(), searched_again=True)
     assert searched.endswith("The search from a second network (second_start_weight_decay) did not bring them within the range.")
     assert describe_outside_range(agent_q_equations(AgentQ(forget_rate=[0.2, 0.0]))) is None
