@@ -7,14 +7,15 @@ beta C - beta (low + high): the same for all arms but a constant, which the soft
 choices cannot tell the two apart, the network's sigmoid serves either, and SINDy proposes whichever the
 network learned: in docs/validation.md section 0, a perseverating agent came back as "the chosen arm's
 trace decays towards 0, the others' rise to 1, beta -1.94". That is the right model in a form no reader
-expects, and term checks and recovery read its terms as other terms. Distillation's proposal is therefore
-written in AgentQ's orientation before its numbers are refitted and its terms selected
-(`orient_choice_trace`): where a participant's trace spans a negative width (`resting_values.trace_span`:
+expects, whose terms a comparison with AgentQ's reads as other terms. Distillation's proposal is therefore
+written in AgentQ's orientation before its numbers are refitted and its terms selected, and so are the
+equations term selection ends with, where a refit flipped a trace too weak to orient before
+(`orient_choice_trace`; SpiceEstimator._search): where a participant's trace spans a negative width (`resting_values.trace_span`:
 the chosen arm's level below the level the others then settle at), each trace equation x[k+1] = f(x[k]) is
 replaced by L - f(L - x[k]) with L = low + high, and beta by -beta.
 
-Only the start differs: both forms start every arm's trace at the module's initial value, which is one end
-of the range in one form and the other end in the other. Where an equation moves every level alike (an
+Only the start differs: both forms start every arm's trace at the module's initial value c0, which is
+L - c0 in the other form (0 and 1 for AgentQ's trace). Where an equation moves every level alike (an
 affine equation whose slope is the same in both arms' equations) only the arms' difference reaches the
 choice and the two are exact; otherwise they differ over the first trials of each session, by a trace that
 decays, and the refit that follows takes it up.

@@ -13,7 +13,7 @@ from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.trace_orientation import mirrored_traces, orient_choice_trace
 
 CHOSEN, NOT_CHOSEN = "x_value_choice_chosen", "x_value_choice_not_chosen"
-# Perseveration with a decaying trace, alternation without memory, a trace of no weight.
+# Perseveration with a decaying trace, alternation without memory, a weaker trace that decays faster.
 AGENT = dict(alpha_choice=[0.3, 1.0, 0.6], beta_choice=[2.0, -1.0, 0.5], participant_ids=["decays", "alternates", "weak"])
 
 
