@@ -32,14 +32,15 @@ from spice_lib.refit import (
     participant_nll,
     print_constants_at_bounds,
     refit_equation_model,
+    refit_participants,
 )
 from spice_lib.resting_values import describe_outside_range, outside_reward_range, participants_outside
 from spice_lib.rnn import BaseRNN
 from spice_lib.sindy import DistillationSettings, distill
 from spice_lib.spice_config import SpiceConfig
-from spice_lib.trace_orientation import orient_choice_trace
+from spice_lib.trace_orientation import orient_choice_trace, orient_keeping_terms
 from spice_lib.training import TrainingSettings, resolve_device, train
-from spice_lib.xs_layout import check_n_features, n_features, participants_sessions, split_xs
+from spice_lib.xs_layout import check_n_features, n_features, split_xs
 
 MODEL_FILE_FORMAT = 2  # 2: the setting `refit` became `refit_parameters`; `select_terms` is new
 # The settings' defaults live in the settings classes (one source); the estimator only names them.
@@ -332,8 +333,10 @@ class SpiceEstimator:
     def _search_mirrored_again(self, rnn: BaseRNN, model: BaseRNN, switches: pd.DataFrame, xs, ys, log):
         """The refit can settle on a mirrored trace from a proposal whose trace was too weak to say which way
         it runs. Those participants' selected equations are written in AgentQ's orientation, refitted and
-        their terms searched again from there, as participants of a model of their own. Returns the model and
-        the switches, those of the second search after the first's."""
+        their terms searched again from there, as participants of a model of their own. A search that ends
+        mirrored again (the mirror can be a term cheaper) is written in AgentQ's orientation with the terms
+        that gives (trace_orientation.orient_keeping_terms). Returns the model and the switches, those of the
+        second search after the first's."""
         equations = model_equations(model)
         oriented, mirrored = orient_choice_trace(equations)
         rows = np.flatnonzero(mirrored)
@@ -341,11 +344,9 @@ class SpiceEstimator:
             return model, switches
         log(f"{len(rows)} participant(s)' choice trace ended mirrored after term selection: written as AgentQ writes "
             "it, refitted and their terms searched again.")  # fmt: skip
-        own_xs, own_ys = participants_sessions(xs, ys, rows, rnn.n_actions)
-        again = equation_model(rnn, oriented.subset(rows))
-        refit_equation_model(again, own_xs, own_ys, self.refit_parameters, threshold=self.sindy_threshold, log=log)
+        again, own_xs, own_ys = refit_participants(rnn, oriented, rows, xs, ys, threshold=self.sindy_threshold, log=log)
         again, more_switches = term_selection.select_terms(again, own_xs, own_ys, log=log)
-        model = equation_model(rnn, equations.with_rows(rows, model_equations(again)))
+        model, _ = orient_keeping_terms(equation_model(rnn, equations.with_rows(rows, model_equations(again))), xs, ys, log=log)
         return model, pd.concat([table for table in (switches, more_switches) if len(table)] or [switches], ignore_index=True)
 
     def _search_again_where_values_leave_the_range(self, xs, ys, settings: DistillationSettings, log) -> None:

@@ -26,6 +26,7 @@ import torch
 from spice_lib import term_selection
 from spice_lib.equations import EquationSet, TermInclusion, equation_model, model_equations
 from spice_lib.rnn import BaseRNN
+from spice_lib.trace_orientation import orient_keeping_terms
 from spice_lib.xs_layout import split_xs
 
 INTERVAL = (5.0, 95.0)  # percentiles of the reported interval: 90%
@@ -84,6 +85,9 @@ def term_inclusion(
         return _summarise(stacked, n_resamples, n_participants, resampleable)
     log(f"Inclusion probabilities: term selection on {n_resamples} bootstraps of each participant's sessions...")
     selected, _ = term_selection.select_terms(equation_model(model, stacked), resampled_xs, resampled_ys, log=log)
+    # Terms are counted in one orientation of the choice trace, AgentQ's, as the fit on all the data writes them
+    # (not searched again from there, as that fit is: see SpiceEstimator._search_mirrored_again).
+    selected, _ = orient_keeping_terms(selected, resampled_xs, resampled_ys, log=log)
     return _summarise(model_equations(selected), n_resamples, n_participants, resampleable)
 
 

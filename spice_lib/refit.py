@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from spice_lib.equations import equation_model, model_equations
+from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.evaluation import log_likelihood_per_participant
 from spice_lib.progress import Progress
 from spice_lib.rnn import BaseRNN
 from spice_lib.training import next_choice_nll
-from spice_lib.xs_layout import split_xs
+from spice_lib.xs_layout import participants_sessions, split_xs
 
 REFIT_CHOICES = ("none", "betas", "coefficients")
 
@@ -177,6 +177,29 @@ def participant_nll(model: BaseRNN, xs: torch.Tensor, ys: torch.Tensor) -> tuple
         return -total / trials, trials
 
 
+def refit_participants(
+    template: BaseRNN,
+    equations: EquationSet,
+    rows,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    max_iterations: int = 100,
+    threshold: float | None = None,
+    support: dict[str, np.ndarray] | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[BaseRNN, torch.Tensor, torch.Tensor]:
+    """An equation model (built on `template`, see equation_model) of the participants at index `rows` of
+    `equations` alone, numbered 0, 1, ... in the order of `rows`, with its coefficients refitted on their own
+    sessions in (xs, ys) (refit_equation_model); returned with those sessions (xs, ys, renumbered). support:
+    module -> (n_participants, n_terms) over all of `equations`' participants (default: the non-zero
+    coefficients)."""
+    own_xs, own_ys = participants_sessions(xs, ys, rows, template.n_actions)
+    picked = None if support is None else {name: terms[np.asarray(rows)] for name, terms in support.items()}
+    alone = equation_model(template, equations.subset(rows), picked)
+    refit_equation_model(alone, own_xs, own_ys, "coefficients", max_iterations=max_iterations, threshold=threshold, log=log)
+    return alone, own_xs, own_ys
+
+
 def no_worse_than_chance(
     model: BaseRNN,
     xs: torch.Tensor,
@@ -203,13 +226,10 @@ def no_worse_than_chance(
         return model, pd.DataFrame(rows, columns=["participant", "nll_before", "nll_after", "action"])
     equations = model_equations(model)
     support = {name: getattr(model.equations, f"support_{name}").cpu().numpy() for name in model.equations.module_names}
-    participant = split_xs(xs, model.n_actions).participant[:, 0].long()
     for index in worse:
-        sessions = participant == int(index)
-        own_xs, own_ys = xs[sessions].clone(), ys[sessions]
-        split_xs(own_xs, model.n_actions).participant[:] = 0
-        alone = equation_model(model, equations.subset([index]), {name: terms[[index]] for name, terms in support.items()})
-        refit_equation_model(alone, own_xs, own_ys, "coefficients", max_iterations=max_iterations, log=lambda _: None)
+        alone, own_xs, own_ys = refit_participants(
+            model, equations, [index], xs, ys, max_iterations=max_iterations, support=support, log=lambda _: None
+        )
         after = float(participant_nll(alone, own_xs, own_ys)[0][0])
         replacement = model_equations(alone)
         action = "refitted alone"

@@ -24,12 +24,15 @@ decays, and the refit that follows takes it up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from spice_lib.equations import EquationSet, ModuleEquation
+from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
 from spice_lib.models import WEINHARDT_2024_CHOICE_TRACE
+from spice_lib.refit import refit_participants
 from spice_lib.resting_values import trace_span
+from spice_lib.rnn import BaseRNN
 
 # A span closer to 0 than this is no trace: nothing to orient.
 NO_SPAN = 1e-9
@@ -69,6 +72,32 @@ def orient_choice_trace(
     flipped = np.zeros(equations.n_participants, dtype=bool)
     flipped[rows] = True
     return EquationSet(oriented, betas, list(equations.participant_ids)), flipped
+
+
+def orient_keeping_terms(
+    model: BaseRNN, xs, ys, trace: tuple[str, str, str] = WEINHARDT_2024_CHOICE_TRACE, log: Callable[[str], None] = print
+) -> tuple[BaseRNN, np.ndarray]:
+    """`model` (an equation model) with every mirrored choice trace written in AgentQ's orientation, each
+    equation keeping the terms the rewrite gives it, and those participants' numbers refitted on their own
+    sessions in (xs, ys) (the two forms differ over the first trials). Returns the model and whose
+    (n_participants,) bool.
+
+    This is how a search ends, not where it looks: term selection can end on the mirror image because it is
+    a term cheaper. A trace that AgentQ sets to 1 for the arm chosen and resets to 0 for the others (no
+    memory) is, mirrored, reset to 0 for the arm chosen (the chosen arm's equation without terms: its value
+    is its centre, 0) and raised by a constant for the others (kept in [0, 1]): one term against two, the
+    same choices. Searched again from AgentQ's form, such a trace flips back."""
+    equations = model_equations(model)
+    oriented, mirrored = orient_choice_trace(equations, trace)
+    rows = np.flatnonzero(mirrored)
+    if not len(rows):
+        return model, mirrored
+    refitted, _, _ = refit_participants(model, oriented, rows, xs, ys, log=lambda _: None)
+    log(
+        f"{len(rows)} participant(s)' choice trace ended mirrored (the mirror image can be a term cheaper): written "
+        "as AgentQ writes it, with the terms that gives and the numbers refitted."
+    )
+    return equation_model(model, oriented.with_rows(rows, model_equations(refitted))), mirrored
 
 
 def _mirror(equation: ModuleEquation, rows: np.ndarray) -> ModuleEquation:

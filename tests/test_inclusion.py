@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from spice_lib import WEINHARDT_2024_CONFIG, AgentQ, BanditsDrift, SpiceEstimator, Weinhardt2024RNN
-from spice_lib.equations import EquationSet, ModuleEquation, equation_model
+from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
 from spice_lib.inclusion import _summarise, _tiled, bootstrap_sessions, term_inclusion
 from spice_lib.notation import printout
 from spice_lib.parameter_sets import simulate_sessions
@@ -95,6 +95,34 @@ def test_the_generating_terms_are_kept_by_every_resample_and_absent_ones_by_none
         <= measured.high["x_learning_rate_reward"][0, 0] + 0.05
     )
     assert measured.low["x_learning_rate_reward"][0, 0] < measured.high["x_learning_rate_reward"][0, 0]
+
+
+def test_resamples_whose_search_ends_mirrored_are_counted_in_agent_q_orientation(truth_model_and_data, monkeypatch):
+    # The stand-in term selection leaves participant 0's decaying trace mirrored in every resample: chosen
+    # C'[k+1] = 0.6 C'[k] (no constant), the others' C' rising, beta of the other sign (same choices).
+    model, sessions = truth_model_and_data
+
+    def mirrors_participant_0(stacked, xs, ys, **settings):
+        equations = model_equations(stacked)
+        rows = np.arange(0, equations.n_participants, 2)
+        modules = dict(equations.modules)
+        modules["x_value_choice_chosen"] = modules["x_value_choice_chosen"].with_coefficients(
+            np.where(np.isin(np.arange(equations.n_participants), rows)[:, None], [[0.0, 0.6]],
+                     modules["x_value_choice_chosen"].coefficients))  # fmt: skip
+        not_chosen = modules["x_value_choice_not_chosen"].coefficients.copy()
+        not_chosen[rows] = [0.4, -0.4]
+        modules["x_value_choice_not_chosen"] = modules["x_value_choice_not_chosen"].with_coefficients(not_chosen)
+        betas = {name: values.copy() for name, values in equations.betas.items()}
+        betas["x_value_choice"][rows] *= -1.0
+        return equation_model(stacked, EquationSet(modules, betas, equations.participant_ids)), None
+
+    monkeypatch.setattr("spice_lib.inclusion.term_selection.select_terms", mirrors_participant_0)
+    messages = []
+    measured = term_inclusion(model, sessions.xs, sessions.ys, n_resamples=3, seed=1, log=messages.append)
+    assert any("3 participant(s)' choice trace ended mirrored" in message for message in messages)
+    np.testing.assert_array_equal(measured.inclusion["x_value_choice_chosen"][0], [1, 1])  # AgentQ's: 0.4 + 0.6 C
+    np.testing.assert_array_equal(measured.inclusion["x_value_choice_not_chosen"][0], [0, 1])  # the change -0.4 C
+    assert measured.low["x_value_choice_chosen"][0, 0] > 0.2 and measured.high["x_value_choice_chosen"][0, 0] < 0.6
 
 
 def test_inclusion_travels_through_the_table_and_the_printout():

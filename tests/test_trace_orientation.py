@@ -10,7 +10,7 @@ from spice_lib.equation_replay import replay_weinhardt2024
 from spice_lib.equations import EquationSet, ModuleEquation, equation_model, model_equations
 from spice_lib.parameter_sets import simulate_sessions
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
-from spice_lib.trace_orientation import mirrored_traces, orient_choice_trace
+from spice_lib.trace_orientation import mirrored_traces, orient_choice_trace, orient_keeping_terms
 
 CHOSEN, NOT_CHOSEN = "x_value_choice_chosen", "x_value_choice_not_chosen"
 # Perseveration with a decaying trace, alternation without memory, a weaker trace that decays faster.
@@ -131,24 +131,58 @@ def test_a_trace_that_term_selection_leaves_mirrored_is_oriented_and_searched_ag
     sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=50, n_sessions=3, seed=3)
     truth = agent_q_equations(agent)
     monkeypatch.setattr("spice_lib.estimator.distill", lambda *arguments: truth)
-    monkeypatch.setattr("spice_lib.estimator.refit_equation_model", lambda *arguments, **settings: None)
+    for where in ("spice_lib.estimator", "spice_lib.refit"):
+        monkeypatch.setattr(f"{where}.refit_equation_model", lambda *arguments, **settings: None)
     monkeypatch.setattr("spice_lib.estimator.no_worse_than_chance", lambda model, *arguments, **settings: (model, None))
     searched = []
 
     def select_terms(model, xs, ys, **settings):
         equations = model_equations(model)
         searched.append((list(equations.participant_ids), int(xs[:, 0, -1].max()) + 1))
-        if len(searched) == 1:
-            equations = equations.with_rows([1], mirrored_agent_q(agent).subset([1]))
+        # The first search ends mirrored for participant 1; with mirror_again, so does the second.
+        if len(searched) == 1 or (mirror_again and equations.participant_ids == ["1"]):
+            row = equations.participant_ids.index("1")
+            equations = equations.with_rows([row], mirrored_agent_q(agent).subset([1]))
         return equation_model(model, equations), pd.DataFrame({"participant": equations.participant_ids[:1]})
 
     monkeypatch.setattr("spice_lib.term_selection.select_terms", select_terms)
-    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, participant_ids=["0", "1", "2"],
-                               epochs=1, seed=4, verbose=False)  # fmt: skip
-    estimator.fit(sessions.xs, sessions.ys)
-    # The second search sees participant 1 alone, numbered 0 in sessions of its own.
-    assert searched == [(["0", "1", "2"], 3), (["1"], 1)]
-    for name in (CHOSEN, NOT_CHOSEN):
-        np.testing.assert_allclose(estimator.equations_.modules[name].coefficients, truth.modules[name].coefficients, atol=1e-12)
-    np.testing.assert_allclose(estimator.equations_.betas["x_value_choice"], [2.0, 1.0, -1.0])
-    assert estimator.term_switches_["participant"].tolist() == ["0", "1"]
+    for mirror_again in (False, True):
+        searched.clear()
+        messages = []
+        estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=3, participant_ids=["0", "1", "2"],
+                                   epochs=1, seed=4)  # fmt: skip
+        estimator._log = messages.append
+        estimator.fit(sessions.xs, sessions.ys)
+        # The second search sees participant 1 alone, numbered 0 in sessions of its own.
+        assert searched == [(["0", "1", "2"], 3), (["1"], 1)]
+        # Where it ends mirrored again, the rewrite is what stays: the equations are AgentQ's either way.
+        for name in (CHOSEN, NOT_CHOSEN):
+            np.testing.assert_allclose(estimator.equations_.modules[name].coefficients, truth.modules[name].coefficients, atol=1e-12)
+        np.testing.assert_allclose(estimator.equations_.betas["x_value_choice"], [2.0, 1.0, -1.0])
+        assert estimator.term_switches_["participant"].tolist() == ["0", "1"]
+        assert sum("choice trace ended mirrored (the mirror image can be a term cheaper)" in m for m in messages) == mirror_again
+
+
+def test_a_reset_trace_that_selection_leaves_mirrored_gets_agent_q_terms_and_its_numbers():
+    # AgentQ's trace without memory (set to 1 for the arm chosen, reset to 0 for the others) in the mirror's
+    # cheaper form: the chosen arm's equation without terms (0), the others' raised by 0.5 a trial, kept in
+    # [0, 1], beta of the other sign. The rewrite gives AgentQ's terms; the refit on the choices, its numbers.
+    agent = AgentQ(alpha_choice=1.0, beta_choice=2.0, beta_reward=3.0)
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=100, n_sessions=8, seed=11)
+    truth = agent_q_equations(agent)
+    modules = dict(truth.modules)
+    modules[CHOSEN] = modules[CHOSEN].with_coefficients([[0.0, 0.0]])
+    modules[NOT_CHOSEN] = modules[NOT_CHOSEN].with_coefficients([[0.5, 0.0]])
+    cheaper = EquationSet(modules, truth.betas | {"x_value_choice": np.array([-2.0])}, truth.participant_ids)
+    assert mirrored_traces(cheaper).tolist() == [True]
+    template = Weinhardt2024RNN(n_actions=2, n_participants=1)
+    messages = []
+    model, flipped = orient_keeping_terms(equation_model(template, cheaper), sessions.xs, sessions.ys, log=messages.append)
+    found = model_equations(model)
+    assert flipped.tolist() == [True] and len(messages) == 1 and not mirrored_traces(found).any()
+    # AgentQ's terms: a constant for the arm chosen, a step down for the others (as fitted: the change).
+    assert (found.modules[CHOSEN].coefficients != 0).tolist() == [[True, False]]
+    assert (found.modules[NOT_CHOSEN].coefficients != 0).tolist() == [[True, False]]
+    recovered = recover_agent_q_parameters(found).iloc[0]
+    assert recovered["alpha_choice"] == pytest.approx(1.0, abs=0.02)
+    assert recovered["beta_choice"] == pytest.approx(2.0, rel=0.25)
