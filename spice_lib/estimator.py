@@ -313,7 +313,8 @@ class SpiceEstimator:
         (select_terms), with the switches made (None without term selection). Before a refit, a choice trace
         proposed mirrored is written in AgentQ's orientation (trace_orientation.py: the same choices, but for
         the first trials, which the refit takes up; without a refit the proposal is left as the network has it),
-        and again after term selection (`_search_mirrored_again`)."""
+        and again after term selection (`_search_mirrored_again`) or, without it, after the refit of the
+        coefficients (keeping the terms the rewrite gives: trace_orientation.orient_keeping_terms)."""
         proposal = distill(rnn, self.spice_config, xs, self.participant_ids_, settings, log)
         if self.refit_parameters != "none":
             proposal, mirrored = orient_choice_trace(proposal)
@@ -326,6 +327,8 @@ class SpiceEstimator:
         if self.refit_parameters != "none":
             refit_equation_model(model, xs, ys, self.refit_parameters, threshold=self.sindy_threshold, log=log)
         if not self._selects_terms:
+            if self.refit_parameters == "coefficients":  # the refit can flip a trace too weak to orient before
+                model, _ = orient_keeping_terms(model, xs, ys, log=log)
             return model, None
         model, switches = term_selection.select_terms(model, xs, ys, log=log)
         return self._search_mirrored_again(rnn, model, switches, xs, ys, log)

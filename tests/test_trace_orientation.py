@@ -124,6 +124,25 @@ def test_distillation_orients_the_proposal_before_its_refit_and_leaves_it_withou
                     if refit_parameters == "coefficients" else [])  # fmt: skip
 
 
+def test_without_term_selection_a_trace_the_refit_leaves_mirrored_is_oriented_after_it(monkeypatch):
+    # The proposal's orientation is stood in for by nothing, so the (stand-in, unchanging) refit of the
+    # coefficients hands on the mirrored trace, as a refit can from a trace too weak to orient before.
+    agent = AgentQ(alpha_choice=[0.3, 0.3], beta_choice=[2.0, 2.0], beta_reward=3.0, participant_ids=["0", "1"])
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=50, n_sessions=4, seed=3)
+    monkeypatch.setattr("spice_lib.estimator.distill", lambda *arguments: mirrored_agent_q(agent))
+    monkeypatch.setattr("spice_lib.estimator.orient_choice_trace", lambda equations: (equations, np.zeros(2, bool)))
+    for where in ("spice_lib.estimator", "spice_lib.refit"):
+        monkeypatch.setattr(f"{where}.refit_equation_model", lambda *arguments, **settings: None)
+    monkeypatch.setattr("spice_lib.estimator.no_worse_than_chance", lambda model, *arguments, **settings: (model, None))
+    estimator = SpiceEstimator(Weinhardt2024RNN, WEINHARDT_2024_CONFIG, n_participants=2, participant_ids=["0", "1"],
+                               epochs=1, seed=4, select_terms=False, verbose=False)  # fmt: skip
+    estimator.fit(sessions.xs, sessions.ys)
+    truth = agent_q_equations(agent)
+    for name in (CHOSEN, NOT_CHOSEN):
+        np.testing.assert_allclose(estimator.equations_.modules[name].coefficients, truth.modules[name].coefficients, atol=1e-12)
+    np.testing.assert_allclose(estimator.equations_.betas["x_value_choice"], [2.0, 2.0])
+
+
 def test_a_trace_that_term_selection_leaves_mirrored_is_oriented_and_searched_again_for_those_participants(monkeypatch):
     # The proposal is AgentQ's; the stand-in term selection mirrors participant 1's trace on its first call
     # (as a refit can, from a trace too weak to orient) and selects nothing after that.
