@@ -106,12 +106,10 @@ def test_resamples_whose_search_ends_mirrored_are_counted_in_agent_q_orientation
         equations = model_equations(stacked)
         rows = np.arange(0, equations.n_participants, 2)
         modules = dict(equations.modules)
-        modules["x_value_choice_chosen"] = modules["x_value_choice_chosen"].with_coefficients(
-            np.where(np.isin(np.arange(equations.n_participants), rows)[:, None], [[0.0, 0.6]],
-                     modules["x_value_choice_chosen"].coefficients))  # fmt: skip
-        not_chosen = modules["x_value_choice_not_chosen"].coefficients.copy()
-        not_chosen[rows] = [0.4, -0.4]
-        modules["x_value_choice_not_chosen"] = modules["x_value_choice_not_chosen"].with_coefficients(not_chosen)
+        for name, mirrored in (("x_value_choice_chosen", [0.0, 0.6]), ("x_value_choice_not_chosen", [0.4, -0.4])):
+            coefficients = modules[name].coefficients.copy()
+            coefficients[rows] = mirrored
+            modules[name] = modules[name].with_coefficients(coefficients)
         betas = {name: values.copy() for name, values in equations.betas.items()}
         betas["x_value_choice"][rows] *= -1.0
         return equation_model(stacked, EquationSet(modules, betas, equations.participant_ids)), None
