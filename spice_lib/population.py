@@ -42,6 +42,7 @@ from spice_lib.equations import EquationSet, equation_model, model_equations
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
+from spice_lib.trace_orientation import mirrored_traces, orient_choice_trace, unoriented_traces
 from spice_lib.xs_layout import has_next_choice
 
 # A population prior's mean and spread are estimated from the participants: with fewer than this many, the
@@ -180,8 +181,41 @@ def choose_structure(
                 try_switch("remove", share, name, term)
         if not any(step["kept"] for step in steps[start:]):
             break
+    oriented = orient_population(best, xs, ys, log=log)
+    if oriented is not best:
+        steps.append({"step": len(steps), "change": "orient", "module": "", "term": "choice trace as AgentQ writes it",
+                      "removed": "", "share": np.nan, "integrated_bic": oriented.integrated_bic, "kept": True})  # fmt: skip
+        best = oriented
     log(f"Population structure chosen: {len(best.prior)} numbers, integrated BIC {best.integrated_bic:.1f}")
     return best, pd.DataFrame(steps)
+
+
+def orient_population(fit: PopulationFit, xs, ys, log: Callable[[str], None] = print) -> PopulationFit:
+    """`fit` with its choice trace written in AgentQ's orientation where the population's structure ended on
+    its mirror image, fitted again; `fit` itself where no participant's trace is mirrored.
+
+    The structure search, like a participant's (trace_orientation.orient_keeping_terms), can end on the
+    mirror image because it is a term cheaper: the chosen arm's trace reset to 0 (its equation without
+    terms) and the others' raised by a constant, against AgentQ's 1 and a reset to 0. With one structure for
+    everyone, every participant whose trace is mirrored or spans nothing (for whom both forms are the same
+    choices) is rewritten, the structure becomes the terms that gives (the union over participants), and the
+    population is fitted again from the rewritten numbers. Not searched again: a search would flip it back."""
+    equations = model_equations(fit.model)
+    if not mirrored_traces(equations).any():
+        return fit
+    which = unoriented_traces(equations)
+    oriented, _ = orient_choice_trace(equations, which=which)
+    support = current_support(fit.model)
+    for name in support:
+        support[name][which] = oriented.modules[name].coefficients[which] != 0
+    structure = {name: terms.max(0) for name, terms in support.items()}
+    refitted = share_strength(equation_model(fit.model, oriented), xs, ys, structure, log=lambda _: None)
+    log(
+        f"Population structure: the choice trace ended mirrored for {int(mirrored_traces(equations).sum())} participant(s) "
+        f"(the mirror image can be a term cheaper): written as AgentQ writes it for {int(which.sum())}, with the terms "
+        f"that gives, and fitted again: integrated BIC {fit.integrated_bic:.1f} -> {refitted.integrated_bic:.1f}"
+    )
+    return refitted
 
 
 def _drifts(structure: dict[str, np.ndarray], equations: EquationSet) -> bool:

@@ -10,7 +10,8 @@ trace decays towards 0, the others' rise to 1, beta -1.94". That is the right mo
 expects, whose terms a comparison with AgentQ's reads as other terms. Distillation's proposal is therefore
 written in AgentQ's orientation before its numbers are refitted and its terms selected, and so are the
 equations term selection ends with, where a refit flipped a trace too weak to orient before
-(`orient_choice_trace`; SpiceEstimator._search): where a participant's trace spans a negative width (`resting_values.trace_span`:
+(`orient_choice_trace`; SpiceEstimator._search), and the population's structure where participants share
+strength (population.orient_population): where a participant's trace spans a negative width (`resting_values.trace_span`:
 the chosen arm's level below the level the others then settle at), each trace equation x[k+1] = f(x[k]) is
 replaced by L - f(L - x[k]) with L = low + high, and beta by -beta.
 
@@ -45,22 +46,37 @@ def mirrored_traces(equations: EquationSet, trace: tuple[str, str, str] = WEINHA
     (beta, the chosen arm's module, the other arms' module). None are where the equations lack the trace or
     it cannot be mirrored within its range (bounds that are not its activation's, or not the same for both
     modules, or a library without the lower powers of the own value that the rewrite needs)."""
+    span = _span(equations, trace)
+    return np.zeros(equations.n_participants, dtype=bool) if span is None else span < -NO_SPAN
+
+
+def unoriented_traces(equations: EquationSet, trace: tuple[str, str, str] = WEINHARDT_2024_CHOICE_TRACE) -> np.ndarray:
+    """(n_participants,) bool: whose choice trace is mirrored (`mirrored_traces`) or spans nothing, for whom
+    both forms are the same choices; none where the trace cannot be mirrored."""
+    span = _span(equations, trace)
+    return np.zeros(equations.n_participants, dtype=bool) if span is None else span < NO_SPAN
+
+
+def _span(equations: EquationSet, trace: tuple[str, str, str]) -> np.ndarray | None:
+    """Each participant's `trace_span`, or None where the equations lack the trace or it cannot be mirrored
+    within its range (see `mirrored_traces`)."""
     beta, chosen, not_chosen = trace
     if not {chosen, not_chosen} <= set(equations.modules) or beta not in equations.betas:
-        return np.zeros(equations.n_participants, dtype=bool)
+        return None
     pair = equations.modules[chosen], equations.modules[not_chosen]
     same_range = pair[0].bounds is not None and pair[0].bounds == pair[1].bounds
     if not (same_range and all(equation.activation_bounds and _closed(equation) for equation in pair)):
-        return np.zeros(equations.n_participants, dtype=bool)
-    return trace_span(*pair) < -NO_SPAN
+        return None
+    return trace_span(*pair)
 
 
 def orient_choice_trace(
-    equations: EquationSet, trace: tuple[str, str, str] = WEINHARDT_2024_CHOICE_TRACE
+    equations: EquationSet, trace: tuple[str, str, str] = WEINHARDT_2024_CHOICE_TRACE, which: np.ndarray | None = None
 ) -> tuple[EquationSet, np.ndarray]:
     """`equations` with every mirrored choice trace (`mirrored_traces`) written in AgentQ's orientation, and
-    whose (n_participants,) bool. Other participants' numbers are left as they are."""
-    rows = np.flatnonzero(mirrored_traces(equations, trace))
+    whose (n_participants,) bool. Other participants' numbers are left as they are. `which`, (n_participants,)
+    bool, instead says whose trace to write the other way (only traces that can be mirrored)."""
+    rows = np.flatnonzero(mirrored_traces(equations, trace) if which is None else which)
     if not len(rows):
         return equations, np.zeros(equations.n_participants, dtype=bool)
     beta, *modules = trace

@@ -16,11 +16,13 @@ from spice_lib.population import (
     _new_terms_started,
     _removal_cost,
     choose_structure,
+    orient_population,
     share_strength,
 )
 from spice_lib.recovery import agent_q_equations, recover_agent_q_parameters
 from spice_lib.refit import refit_equation_model
 from spice_lib.term_selection import current_support
+from spice_lib.trace_orientation import mirrored_traces
 
 N = 12
 # Learning rates spread over the population, everything else shared; a choice trace that decays.
@@ -262,3 +264,41 @@ def test_a_term_that_did_not_pay_beside_another_is_added_once_a_removal_took_tha
     memory_added = steps[(steps["change"] == "add") & (steps["term"] == MEMORY[1])]
     assert memory_added["kept"].tolist() == [False, True]
     assert set(zip(fit.prior["module"], fit.prior["term"])) == generating
+
+
+def test_a_population_fitted_in_the_mirror_of_agent_q_trace_is_written_as_agent_q_writes_it():
+    # Perseveration without memory, the population's structure in the mirror's cheaper form (where its
+    # search can end): the chosen arm's trace reset to 0 (its equation without terms), the others' raised to
+    # the bound 1, beta of the other sign. Written in AgentQ's orientation, it has AgentQ's terms and numbers.
+    agent = AgentQ(
+        alpha_reward=np.linspace(0.3, 0.6, N), beta_reward=3.0, alpha_choice=1.0, beta_choice=2.0,
+        participant_ids=[f"p{i}" for i in range(N)],
+    )  # fmt: skip
+    sessions = simulate_sessions(agent, BanditsDrift(0.2), n_trials=120, n_sessions=1, seed=7)
+    truth = agent_q_equations(agent)
+    chosen, not_chosen = "x_value_choice_chosen", "x_value_choice_not_chosen"
+    modules = dict(truth.modules)
+    modules[chosen] = modules[chosen].with_coefficients(np.zeros((N, 2)))
+    modules[not_chosen] = modules[not_chosen].with_coefficients(np.tile([1.0, 0.0], (N, 1)))
+    cheaper = EquationSet(modules, truth.betas | {"x_value_choice": -truth.betas["x_value_choice"]}, truth.participant_ids)
+    assert mirrored_traces(cheaper).all()
+    mirror = equation_model(Weinhardt2024RNN(n_actions=2, n_participants=N), cheaper)
+    fit = share_strength(mirror, sessions.xs, sessions.ys, structure_of(current_support(mirror)), max_rounds=10, **QUIET)
+    messages = []
+
+    oriented = orient_population(fit, sessions.xs, sessions.ys, log=messages.append)
+
+    found = model_equations(oriented.model)
+    assert not mirrored_traces(found).any() and any("written as AgentQ writes it for 12" in m for m in messages)
+    # AgentQ's terms: the chosen arm's trace set to a constant, the others' stepped down (fitted as the change)
+    prior = set(zip(oriented.prior["module"], oriented.prior["term"]))
+    assert {(chosen, "1"), (not_chosen, "1")} <= prior
+    assert not {(chosen, f"{chosen}[k]"), (not_chosen, f"{not_chosen}[k]")} & prior
+    recovered = recover_agent_q_parameters(found)
+    np.testing.assert_allclose(recovered["alpha_choice"], 1.0, atol=0.05)
+    assert recovered["beta_choice"].mean() == pytest.approx(2.0, rel=0.3)
+    # The same choices (but for the first trials): the rewrite costs at most the number it adds (a mean and
+    # a spread).
+    assert oriented.integrated_bic - fit.integrated_bic < 2 * 2 * np.log(N * 119)
+    # A population in AgentQ's orientation is left as it is.
+    assert orient_population(oriented, sessions.xs, sessions.ys, **QUIET) is oriented
