@@ -104,9 +104,11 @@ def choose_structure(
     one keeps nothing (at most MAX_PASSES); a structure is fitted once. Every structure tried is fitted to
     convergence by `share_strength`, and an added term from two starts, keeping the better
     (`_try_both_starts`).
-    Returns the best fit and a table of the structures tried: step, change ('start', 'add', 'swap' or
-    'remove'), module, term (added or removed), removed (a swap's removed term, as 'module: term'), share,
-    integrated_bic, kept.
+    A search that ends on the mirror image of AgentQ's choice trace is written in AgentQ's orientation
+    (`orient_population`).
+    Returns the best fit and a table of the structures tried: step, change ('start', 'add', 'swap',
+    'remove' or 'orient'), module, term (added or removed), removed (a swap's removed term, as
+    'module: term'), share, integrated_bic, kept.
     """
     shares = term_shares(current_support(model))
     equations = model_equations(model)
