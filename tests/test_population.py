@@ -82,10 +82,11 @@ def test_the_population_takes_a_term_a_minority_chose_and_drops_one_a_majority_i
     rate = structure_of(current_support(fit.model))["x_learning_rate_reward"]
     np.testing.assert_array_equal(rate, [1.0, 0.0, 0.0, 0.0])  # the constant, nothing else
     kept = steps[steps["kept"]]
-    assert {(s.change, s.module, s.term) for s in kept.itertuples()} >= {
-        ("add", "x_learning_rate_reward", "1"),
-        ("remove", "x_learning_rate_reward", "x_learning_rate_reward[k]"),
-    }
+    assert ("add", "x_learning_rate_reward", "1") in {(s.change, s.module, s.term) for s in kept.itertuples()}
+    # The invented term, in the start's structure (a majority chose it), left by a removal or in a swap.
+    invented = "x_learning_rate_reward: x_learning_rate_reward[k]"
+    dropped = kept[(kept["module"] + ": " + kept["term"]).eq(invented) & kept["change"].eq("remove") | kept["removed"].eq(invented)]
+    assert len(dropped) >= 1
     assert (np.diff(kept["integrated_bic"]) < 0).all()
     for terms in current_support(fit.model).values():  # every participant has the same terms
         assert (terms == terms[0]).all()
@@ -171,7 +172,10 @@ def test_every_participant_ends_at_their_posterior_mode_under_the_population_pri
 
     before = posterior_objective()
     numbers.newton(mean, precision, steps=20)
-    assert float((before - posterior_objective()).max()) < 0.01  # nats: no participant can still improve
+    # nats: no participant can still improve by more than the Newton steps' stopping rule leaves (a step that
+    # promises less than NEWTON_TOLERANCE ends them; along a flat direction a few such steps add up to a
+    # few hundredths). Two steps an EM round left participants whole nats short.
+    assert float((before - posterior_objective()).max()) < 0.05
 
 
 def test_the_removal_cost_is_what_pinning_a_number_at_0_costs_under_a_normal_posterior():
