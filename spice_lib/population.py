@@ -245,7 +245,10 @@ def _cheapest_to_remove(fit: PopulationFit, exclude: tuple[str, str]) -> tuple[s
 def _try_both_starts(votes: BaseRNN, current: BaseRNN, xs, ys, candidate) -> PopulationFit:
     """The fit of `candidate`, the structure of `current`'s fit with one term added, from two starts, the
     one with the lower integrated BIC: the term at the mean of the participants of `votes` who chose it,
-    and at 0. From 0 the fit starts at `current`'s, which the larger structure can only improve on; from a
+    and at 0. From 0 the numbers start at `current`'s, which the larger structure could only improve on
+    (but `share_strength` first re-estimates every participant's numbers alone and starts its prior from
+    their scatter, so the fit does not start at `current`'s and can end above it: docs/validation.md,
+    section 6); from a
     value some participants chose it can be better (a learning rate and the beta weighing the values it
     moves do not move each other from 0) or much worse (a constant drift that takes the value to its bound,
     where it has no gradient: on a simulated population of 143, an integrated BIC 4,000 higher)."""
