@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from spice_lib.equations import EquationSet, equation_model, model_equations
+from spice_lib.models import WEINHARDT_2024_CHOICE_TRACE
 from spice_lib.participant_numbers import ParticipantNumbers
 from spice_lib.rnn import BaseRNN
 from spice_lib.term_selection import current_support
@@ -203,17 +204,18 @@ def orient_population(fit: PopulationFit, xs, ys, log: Callable[[str], None] = p
     choices) is rewritten, the structure becomes the terms that gives (the union over participants), and the
     population is fitted again from the rewritten numbers. Not searched again: a search would flip it back."""
     equations = model_equations(fit.model)
-    if not mirrored_traces(equations).any():
+    mirrored = mirrored_traces(equations)
+    if not mirrored.any():
         return fit
     which = unoriented_traces(equations)
     oriented, _ = orient_choice_trace(equations, which=which)
     support = current_support(fit.model)
-    for name in support:
+    for name in WEINHARDT_2024_CHOICE_TRACE[1:]:  # the rewrite touches the trace's modules only
         support[name][which] = oriented.modules[name].coefficients[which] != 0
     structure = {name: terms.max(0) for name, terms in support.items()}
     refitted = share_strength(equation_model(fit.model, oriented), xs, ys, structure, log=lambda _: None)
     log(
-        f"Population structure: the choice trace ended mirrored for {int(mirrored_traces(equations).sum())} participant(s) "
+        f"Population structure: the choice trace ended mirrored for {int(mirrored.sum())} participant(s) "
         f"(the mirror image can be a term cheaper): written as AgentQ writes it for {int(which.sum())}, with the terms "
         f"that gives, and fitted again: integrated BIC {fit.integrated_bic:.1f} -> {refitted.integrated_bic:.1f}"
     )
