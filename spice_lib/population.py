@@ -67,19 +67,25 @@ MAX_PASSES = 3
 # EM stops when a round lowers the participants' summed -log evidence by less than this (nats).
 EVIDENCE_TOLERANCE = 0.5
 
+# A number whose participants' NLL curves less than this on average (nats per unit^2) at a fit says nothing
+# there (the beta of a choice trace without terms, which is 0): a fit started from that one starts it anew.
+IDLE_INFORMATION = 1e-6
+
 
 @dataclass
 class PopulationFit:
     """The result of `share_strength`: the refitted equation model, its population prior (a table with
     module, term, mean and sd, one row per term of each module and per beta, module 'beta' for the betas),
-    the integrated BIC, the number of EM rounds run, and for each row of the prior what setting that number
-    to 0 for every participant would cost, estimated (`removal_cost`)."""
+    the integrated BIC, the number of EM rounds run, for each row of the prior what setting that number
+    to 0 for every participant would cost, estimated (`removal_cost`), and how much the participants' choices
+    say about it (`information`: the mean over participants of their NLL's curvature in it)."""
 
     model: BaseRNN
     prior: pd.DataFrame
     integrated_bic: float
     rounds: int
     removal_cost: np.ndarray
+    information: np.ndarray
 
 
 def term_shares(support: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -137,9 +143,9 @@ def choose_structure(
         if _key(candidate) in tried or _drifts(candidate, equations):
             return
         if change == "add":
-            fit = _try_both_starts(model, best.model, xs, ys, candidate)
+            fit = _try_both_starts(model, best, xs, ys, candidate)
         else:
-            fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None)
+            fit = share_strength(best.model, xs, ys, candidate, log=lambda _: None, start=best)
         kept = record(change, share, name, term, candidate, fit)
         if kept:
             best, structure = fit, candidate
@@ -156,7 +162,7 @@ def choose_structure(
             swapped[out_name][names[out_name].index(out_term)] = 0.0
             if _key(swapped) in tried or _drifts(swapped, equations):
                 return
-            fit = share_strength(fit.model, xs, ys, swapped, log=lambda _: None)
+            fit = share_strength(fit.model, xs, ys, swapped, log=lambda _: None, start=fit)
             if record("swap", share, name, term, swapped, fit, removed=f"{out_name}: {out_term}"):
                 best, structure = fit, swapped
 
@@ -244,19 +250,17 @@ def _cheapest_to_remove(fit: PopulationFit, exclude: tuple[str, str]) -> tuple[s
     return str(cheapest["module"]), str(cheapest["term"])
 
 
-def _try_both_starts(votes: BaseRNN, current: BaseRNN, xs, ys, candidate) -> PopulationFit:
-    """The fit of `candidate`, the structure of `current`'s fit with one term added, from two starts, the
-    one with the lower integrated BIC: the term at the mean of the participants of `votes` who chose it,
-    and at 0. From 0 the numbers start at `current`'s, which the larger structure could only improve on
-    (but `share_strength` first re-estimates every participant's numbers alone and starts its prior from
-    their scatter, so the fit does not start at `current`'s and can end above it: docs/validation.md,
-    section 6); from a
-    value some participants chose it can be better (a learning rate and the beta weighing the values it
-    moves do not move each other from 0) or much worse (a constant drift that takes the value to its bound,
-    where it has no gradient: on a simulated population of 143, an integrated BIC 4,000 higher)."""
-    from_votes = share_strength(current, xs, ys, candidate, log=lambda _: None, reference=votes)
+def _try_both_starts(votes: BaseRNN, current: PopulationFit, xs, ys, candidate) -> PopulationFit:
+    """The fit of `candidate`, the structure of `current` with one term added, from two starts, the one with
+    the lower integrated BIC. Both start at `current` (its participants' numbers and its prior), the new term
+    at the mean of the participants of `votes` who chose it, and at 0. From 0 the larger structure starts
+    next to where the smaller one ended; from a value some participants chose it can be better (a
+    learning rate and the beta weighing the values it moves do not move each other from 0) or much worse (a
+    constant drift that takes the value to its bound, where it has no gradient: on a simulated population
+    of 143, an integrated BIC 4,000 higher)."""
+    from_votes = share_strength(current.model, xs, ys, candidate, log=lambda _: None, reference=votes, start=current)
     # No participant of the current fit has the term (they all have the population's structure): at 0.
-    from_zero = share_strength(current, xs, ys, candidate, log=lambda _: None, reference=current)
+    from_zero = share_strength(current.model, xs, ys, candidate, log=lambda _: None, reference=current.model, start=current)
     return min(from_votes, from_zero, key=lambda fit: fit.integrated_bic)
 
 
@@ -270,6 +274,7 @@ def share_strength(
     newton_steps: int = 10,
     log: Callable[[str], None] = print,
     reference: BaseRNN | None = None,
+    start: PopulationFit | None = None,
 ) -> PopulationFit:
     """Empirical-Bayes refit of an equation model (made by `equation_model`, usually refitted per
     participant first) with every participant given `structure` (module -> (n_terms,) of 0/1; a term new
@@ -280,8 +285,19 @@ def share_strength(
     round lowers the summed -log evidence by less than EVIDENCE_TOLERANCE, or `max_rounds`. Two steps an
     E-step, as an earlier version took, left participants short of their modes and the prior and the
     integrated BIC with them: on the default study's population (seed 1), the generating structure scored
-    28,676 started at the participants' own equations, against 26,585 started at the truth. `model` is left
-    as it was."""
+    28,676 started at the participants' own equations, against 26,585 started at the truth.
+
+    EM starts from `start`, the fit that `model` comes from, where one is given: its prior for every number
+    it has and its choices inform (`information`), and the participants' numbers where that fit left them.
+    The other numbers (a term new to the structure, a beta that weighed nothing there) start from each
+    participant's own maximum-likelihood value given the rest, and their prior from the scatter of those.
+    Without `start`, every number starts that way. Why start at the fit a structure changes: EM moves a
+    spread slowly where few participants' choices inform the number (their posterior is their prior, which
+    holds the spread where it is), and a restart of every number lets some wander where a clamped module
+    passes no gradient. On the Sugawara example, restarted every time, the structure with a learning rate
+    and a choice trace stopped 417 above the one without the learning rate, which it contains (its
+    integrated BIC can exceed that one's by at most one number's 2 ln n at their optima), and the search
+    dropped reward learning (docs/validation.md, section 6). `model` is left as it was."""
     device = next(model.parameters()).device
     xs, ys = xs.to(device), ys.to(device)
     n_participants = len(model.equations.participant_ids)
@@ -291,12 +307,16 @@ def share_strength(
     shared = equation_model(model, started, support)
     n_predicted = float(has_next_choice(ys).sum())
     numbers = ParticipantNumbers(shared, xs, ys)
-    # The participants' own maximum-likelihood numbers in this structure start the prior: a term new to the
-    # structure starts at 0 for everyone, and a prior centred there with no spread would hold it there.
-    zeros = torch.zeros(len(numbers.slots), dtype=torch.float64, device=device)
-    numbers.newton(zeros, torch.full_like(zeros, WIDE_SPREAD**-2), 3 * newton_steps, NEWTON_TOLERANCE)
-    values = numbers.values()
-    mean, variance = values.mean(0), values.var(0, unbiased=False).clamp(min=MIN_SPREAD**2)
+    mean, variance, known = _starting_prior(numbers, start)
+    if not known.all():
+        # The participants' own maximum-likelihood values start the prior of the numbers `start` does not
+        # give: a term new to the structure starts at 0 for everyone, and a prior centred there with no
+        # spread would hold it there.
+        precision = torch.where(known, 1.0 / variance, WIDE_SPREAD**-2)
+        numbers.newton(torch.where(known, mean, 0.0), precision, 3 * newton_steps, NEWTON_TOLERANCE)
+        values = numbers.values()
+        mean = torch.where(known, mean, values.mean(0))
+        variance = torch.where(known, variance, values.var(0, unbiased=False).clamp(min=MIN_SPREAD**2))
     rounds, previous = 0, math.inf
     while rounds < max_rounds:
         rounds += 1
@@ -328,7 +348,32 @@ def share_strength(
     )
     prior = numbers.prior_table(mean.cpu().numpy(), variance.sqrt().cpu().numpy())
     removal_cost = _removal_cost(numbers.values(), _posterior_covariance(hessian, variance))
-    return PopulationFit(shared, prior, integrated_bic, rounds, removal_cost)
+    information = torch.diagonal(hessian, dim1=-2, dim2=-1).mean(0).cpu().numpy()
+    return PopulationFit(shared, prior, integrated_bic, rounds, removal_cost, information)
+
+
+def _starting_prior(numbers: ParticipantNumbers, start: PopulationFit | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The prior's mean and variance (n_slots,) that `start` gives each of `numbers`' slots, and which it
+    gives (bool): those of its prior that the choices inform there (IDLE_INFORMATION)."""
+    n_slots = len(numbers.slots)
+    device = numbers.xs.device
+    mean = torch.zeros(n_slots, dtype=torch.float64, device=device)
+    variance = torch.ones(n_slots, dtype=torch.float64, device=device)
+    known = torch.zeros(n_slots, dtype=torch.bool, device=device)
+    if start is None:
+        return mean, variance, known
+    rows = {
+        (module, term): (m, sd)
+        for module, term, m, sd, information in zip(
+            start.prior["module"], start.prior["term"], start.prior["mean"], start.prior["sd"], start.information
+        )
+        if information > IDLE_INFORMATION
+    }
+    for slot, (_, _, module, term) in enumerate(numbers.slots):
+        if (module, term) in rows:
+            m, sd = rows[module, term]
+            mean[slot], variance[slot], known[slot] = m, sd**2, True
+    return mean, variance, known
 
 
 def _posterior_covariance(hessian: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
